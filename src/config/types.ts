@@ -1,0 +1,105 @@
+// Normalized configuration, after YAML parsing, schema validation and defaults. YAML keys are
+// snake_case and durations/sizes are strings ("15s", "4MiB"); here keys are camelCase, durations
+// are milliseconds and sizes are bytes. Paths are absolute (resolved against the config file).
+// The mapping lives once in src/config/load.ts.
+
+export interface DeviceConfig {
+  /** Absolute path of the device's Ed25519 private key (PKCS#8 PEM). */
+  keyFile: string
+}
+
+export interface RtcpPeerConfig {
+  /** The name used in rtcp://<name>/... URLs. */
+  name: string
+  /** did:dev:<base64url Ed25519 public key> */
+  did: string
+  /** host:port addresses to dial directly ([v6]:port for IPv6). May be empty. */
+  addrs: string[]
+  /** Name of a peer (an SN) through which this peer can be reached when no direct path works. */
+  via?: string
+  /** Dial at start and keep the tunnel up forever. */
+  keep: boolean
+}
+
+export interface RtcpLimits {
+  /** Concurrent streams on one tunnel, each direction (yamux and protocol handler). */
+  maxStreamsPerTunnel: number
+  /** Inbound connections in handshake at once. */
+  maxPendingHandshakes: number
+  /** Deadline for TCP + Noise + yamux of one inbound or outbound connection. */
+  handshakeTimeoutMs: number
+  /** New inbound connections per second from one IP address. */
+  handshakeRatePerIp: number
+  /** New streams per second on one tunnel (token bucket, burst = the same number). */
+  streamOpenRate: number
+  /** Bytes buffered per stream in each direction (the yamux window). */
+  streamBufferBytes: number
+  /** Deadline for a stream's open header and result. */
+  streamOpenTimeoutMs: number
+}
+
+export interface RtcpKeepalive {
+  intervalMs: number
+  timeoutMs: number
+}
+
+export interface RtcpReconnect {
+  initialMs: number
+  maxMs: number
+}
+
+export type TargetPolicy = 'loopback' | 'any' | 'none'
+
+export interface RtcpConfig {
+  /** host:port addresses to accept tunnels on. Empty: dial out only. */
+  listen: string[]
+  trust: {
+    /** did:dev strings or names of configured peers. */
+    devices: string[]
+    allowAny: boolean
+  }
+  peers: RtcpPeerConfig[]
+  limits: RtcpLimits
+  keepalive: RtcpKeepalive
+  reconnect: RtcpReconnect
+  /** What a remote device may ask this node to connect to: loopback ports only, any host, nothing. */
+  targets: TargetPolicy
+  relay: {
+    /** Serve as a relay for trusted devices (an SN). */
+    enabled: boolean
+    maxReservations: number
+    /** Concurrent relayed connections through this node. */
+    maxRelayedConnections: number
+  }
+}
+
+export interface StackConfig {
+  id: string
+  /** host:port to listen on (TCP). */
+  listen: string
+  /** The tunnel URL every connection is forwarded to. The processing chain replaces this. */
+  forward: string
+}
+
+export interface LogConfig {
+  level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+}
+
+export interface GatewayConfig {
+  role: 'gateway'
+  file: string
+  device: DeviceConfig
+  rtcp: RtcpConfig
+  stacks: StackConfig[]
+  log: LogConfig
+}
+
+export interface SnConfig {
+  role: 'sn'
+  file: string
+  device: DeviceConfig
+  rtcp: RtcpConfig
+  log: LogConfig
+}
+
+export type AnyConfig = GatewayConfig | SnConfig

@@ -1,0 +1,15 @@
+import { createError } from '../core/errors.ts'
+
+export const RTCP_ERR_BAD_HEADER = createError('RTCP_ERR_BAD_HEADER', 'bad stream header: %s')
+export const RTCP_ERR_HEADER_TOO_LARGE = createError('RTCP_ERR_HEADER_TOO_LARGE', 'stream header of %d bytes exceeds the limit of %d')
+export const RTCP_ERR_HEADER_TIMEOUT = createError('RTCP_ERR_HEADER_TIMEOUT', 'no complete stream header within %d ms')
+export const RTCP_ERR_REFUSED = createError('RTCP_ERR_REFUSED', 'peer refused the stream to %s: %s')
+export const RTCP_ERR_RATE_LIMITED = createError('RTCP_ERR_RATE_LIMITED', 'peer rate-limited the stream to %s')
+export const RTCP_ERR_UNKNOWN_PEER = createError('RTCP_ERR_UNKNOWN_PEER', 'no rtcp peer named "%s" is configured and it is not a device key')
+export const RTCP_ERR_NO_ROUTE = createError('RTCP_ERR_NO_ROUTE', 'peer %s has no direct address and no relay')
+export const RTCP_ERR_DIAL_FAILED = createError('RTCP_ERR_DIAL_FAILED', 'could not reach peer %s: %s')
+export const RTCP_ERR_STREAM_FAILED = createError('RTCP_ERR_STREAM_FAILED', 'could not open a stream to peer %s: %s')
+export const RTCP_ERR_PROTOCOL = createError('RTCP_ERR_PROTOCOL', 'peer %s answered with an unknown result code %d')
+export const RTCP_ERR_STOPPED = createError('RTCP_ERR_STOPPED', 'the rtcp node is stopped')
+export const RTCP_ERR_BAD_LISTEN_URL = createError('RTCP_ERR_BAD_LISTEN_URL', 'rtcp listen URL %s must look like rtcp://local/<name>')
+export const RTCP_ERR_NAME_IN_USE = createError('RTCP_ERR_NAME_IN_USE', 'an rtcp listener named "%s" already exists')
