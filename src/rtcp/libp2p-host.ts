@@ -6,6 +6,7 @@ import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { identify } from '@libp2p/identify'
 import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
 import type { RtcpConfig } from '../config/types.ts'
 import { tcpMultiaddr } from './peer-book.ts'
@@ -23,7 +24,8 @@ export async function createHost ({ privateKey, config, gater }: HostInit): Prom
   // yamux resets a paused stream whose read buffer passes maxReadBufferLength (4 MiB by default),
   // so the window a sender may fill is kept at stream_buffer and the read buffer above it.
   const window = Math.max(256 * 1024, limits.streamBufferBytes)
-  const services: Record<string, any> = {}
+  // The circuit relay transport requires identify (its relay discovery is built in, unused here).
+  const services: Record<string, any> = { identify: identify({ timeout: limits.handshakeTimeoutMs }) }
   if (config.relay.enabled) {
     services.relay = circuitRelayServer({
       hopTimeout: limits.handshakeTimeoutMs,

@@ -1,0 +1,124 @@
+// npm start: a complete zonegate demonstration on loopback, with no set-up.
+// Starts an SN, a "home" gateway that only dials out (as behind NAT) and keeps a tunnel to the
+// SN, a sample HTTP service on home's loopback, and a "remote" gateway whose web stack reaches
+// that service through the SN over an end-to-end encrypted rtcp tunnel. Prints what to try.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createInterface } from 'node:readline'
+import http from 'node:http'
+import net from 'node:net'
+import { once } from 'node:events'
+import YAML from 'yaml'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+const CLI = join(ROOT, 'src/bin/zonegate.ts')
+const dir = mkdtempSync(join(tmpdir(), 'zonegate-demo-'))
+const children: ChildProcess[] = []
+const out = (s: string): void => { process.stdout.write(s + '\n') }
+
+function zonegate (name: string, args: string[]): { child: ChildProcess, line: (pred: (l: any) => boolean) => Promise<any> } {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  children.push(child)
+  const lines: any[] = []
+  const waiters: Array<{ pred: (l: any) => boolean, resolve: (l: any) => void }> = []
+  createInterface({ input: child.stdout! }).on('line', text => {
+    let l: any
+    try { l = JSON.parse(text) } catch { return }
+    lines.push(l)
+    if (l.level >= 40) out(`  [${name}] ${l.msg}${l.err?.message != null ? `: ${l.err.message}` : ''}`)
+    for (const w of [...waiters]) if (w.pred(l)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(l) }
+  })
+  child.on('exit', code => { if (!stopping) { out(`${name} exited with code ${code}`); void stop(1) } })
+  return {
+    child,
+    line: pred => { const past = lines.find(pred); return past != null ? Promise.resolve(past) : new Promise(resolve => waiters.push({ pred, resolve })) }
+  }
+}
+
+function keygen (name: string): { file: string, did: string } {
+  const file = join(dir, `${name}.pem`)
+  const stdout = execFileSync(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'keygen', '--out', file]).toString()
+  return { file, did: /did:dev:[A-Za-z0-9_-]+/.exec(stdout)![0] }
+}
+
+function config (name: string, doc: unknown): string {
+  const file = join(dir, `${name}.yaml`)
+  writeFileSync(file, YAML.stringify(doc))
+  return file
+}
+
+async function portOr0 (want: number): Promise<number> {
+  const srv = net.createServer()
+  return await new Promise(resolve => {
+    srv.once('error', () => resolve(0))
+    srv.listen(want, '127.0.0.1', () => srv.close(() => resolve(want)))
+  })
+}
+
+let stopping = false
+async function stop (code = 0): Promise<void> {
+  if (stopping) return
+  stopping = true
+  for (const c of children.reverse()) if (c.exitCode === null) { c.kill('SIGTERM'); await once(c, 'exit') }
+  rmSync(dir, { recursive: true, force: true })
+  process.exit(code)
+}
+process.on('SIGINT', () => { void stop() })
+process.on('SIGTERM', () => { void stop() })
+
+// The sample service, on home's loopback only.
+const service = http.createServer((req, res) => {
+  const u = new URL(req.url ?? '/', 'http://x')
+  if (u.pathname === '/big') {
+    const mib = Math.min(Number(u.searchParams.get('mib') ?? '10'), 1024)
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(mib * 1024 * 1024) })
+    const chunk = Buffer.alloc(1024 * 1024, 'z')
+    let i = 0
+    const more = (): void => { while (i < mib) { i++; if (!res.write(chunk)) { res.once('drain', more); return } } res.end() }
+    more()
+    return
+  }
+  res.end(`Hello from the home machine! You reached ${u.pathname} through the SN over rtcp.\n`)
+})
+service.listen(0, '127.0.0.1')
+await once(service, 'listening')
+const servicePort = (service.address() as net.AddressInfo).port
+
+const ids = { sn: keygen('sn'), home: keygen('home'), remote: keygen('remote') }
+const snPort = await portOr0(14433) || 0
+const sn = zonegate('sn', ['sn', '-c', config('sn', {
+  role: 'sn', device: { key: ids.sn.file },
+  rtcp: { listen: [`127.0.0.1:${snPort}`], trust: { devices: [ids.home.did, ids.remote.did] } }
+})])
+const snUrl = new URL((await sn.line(l => l.msg === 'listening')).url)
+const home = zonegate('home', ['gateway', '-c', config('home', {
+  role: 'gateway', device: { key: ids.home.file },
+  rtcp: { trust: { devices: ['sn', ids.remote.did] }, peers: { sn: { did: ids.sn.did, addrs: [snUrl.host], keep: true } } }
+})])
+const entryPort = await portOr0(18080)
+const remote = zonegate('remote', ['gateway', '-c', config('remote', {
+  role: 'gateway', device: { key: ids.remote.file },
+  rtcp: { trust: { devices: ['sn', 'home'] }, peers: { sn: { did: ids.sn.did, addrs: [snUrl.host], keep: true }, home: { did: ids.home.did, via: 'sn' } } },
+  stacks: [{ id: 'web', listen: `127.0.0.1:${entryPort}`, forward: `rtcp://home/:${servicePort}` }]
+})])
+await home.line(l => l.msg === 'keep-tunnel up')
+const entry = new URL((await remote.line(l => l.msg === 'listening' && l.stack === 'web')).url)
+
+out(`
+zonegate demo is running on loopback (Ctrl-C stops everything).
+
+  SN              rtcp://${snUrl.host}   ${ids.sn.did}
+  home gateway    dials out to the SN only, as a machine behind NAT would
+                  sample service on its loopback: http://127.0.0.1:${servicePort}/
+  remote gateway  stack "web" on http://${entry.host}/ → rtcp://home/:${servicePort}
+                  through the SN; the SN relays ciphertext only (Noise end to end)
+
+Try:
+  curl http://${entry.host}/hello
+  curl -o /dev/null -w '%{size_download} bytes at %{speed_download} bytes/s\\n' 'http://${entry.host}/big?mib=200'
+
+Configs and keys of this run: ${dir}
+`)

@@ -1,0 +1,45 @@
+// Helpers for tests that run rtcp nodes in-process on loopback.
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { PrivateKey } from '@libp2p/interface'
+import type { RtcpConfig, RtcpPeerConfig } from '../../src/config/types.ts'
+import { RtcpNode, type TargetResolver } from '../../src/rtcp/node.ts'
+import { silentLogger } from '../../src/core/logger.ts'
+
+export interface TestDevice { key: PrivateKey, did: string }
+
+export async function device (): Promise<TestDevice> {
+  const key = await generateKeyPair('Ed25519')
+  return { key, did: `did:dev:${Buffer.from(key.publicKey.raw).toString('base64url')}` }
+}
+
+export function rtcpConfig (over: Partial<RtcpConfig> = {}): RtcpConfig {
+  return {
+    listen: [],
+    trust: { devices: [], allowAny: false },
+    peers: [],
+    targets: 'loopback',
+    limits: {
+      maxStreamsPerTunnel: 4096,
+      maxPendingHandshakes: 64,
+      handshakeTimeoutMs: 5000,
+      handshakeRatePerIp: 100,
+      streamOpenRate: 5000,
+      streamBufferBytes: 1024 * 1024,
+      streamOpenTimeoutMs: 5000
+    },
+    keepalive: { intervalMs: 1000, timeoutMs: 1000 },
+    reconnect: { initialMs: 50, maxMs: 500 },
+    relay: { enabled: false, maxReservations: 128, maxRelayedConnections: 1024 },
+    ...over
+  }
+}
+
+export function peer (name: string, d: TestDevice, addrs: string[] = [], extra: Partial<RtcpPeerConfig> = {}): RtcpPeerConfig {
+  return { name, did: d.did, addrs, keep: false, ...extra }
+}
+
+export async function startNode (d: TestDevice, config: RtcpConfig, resolveTarget?: TargetResolver): Promise<RtcpNode> {
+  const node = new RtcpNode({ privateKey: d.key, config, logger: silentLogger(), resolveTarget })
+  await node.start()
+  return node
+}
