@@ -10,3 +10,4 @@ export const TUN_ERR_INVALID_URL = createError('TUN_ERR_INVALID_URL', 'invalid t
 export const TUN_ERR_ADDRESS_IN_USE = createError('TUN_ERR_ADDRESS_IN_USE', 'address %s is already in use')
 export const TUN_ERR_LISTENER_CLOSED = createError('TUN_ERR_LISTENER_CLOSED', 'listener %s is closed')
 export const TUN_ERR_NOT_SUPPORTED = createError('TUN_ERR_NOT_SUPPORTED', '%s does not support %s')
+export const TUN_ERR_ACCEPT_QUEUE_FULL = createError('TUN_ERR_ACCEPT_QUEUE_FULL', 'listener %s already has %d streams waiting to be accepted')

@@ -1,0 +1,33 @@
+// The rtcp:// kind passes the same compliance suite as every other tunnel kind: device B opens
+// streams to a named listener on device A over one rtcp tunnel.
+import t from 'tap'
+import net from 'node:net'
+import { once } from 'node:events'
+import { tunnelCompliance } from '../../compliance/tunnel.suite.ts'
+import { device, rtcpConfig, peer, startNode } from '../../helpers/rtcp.ts'
+import { rtcpTunnel } from '../../../src/rtcp/tunnel.ts'
+import { TunnelRegistry } from '../../../src/tunnel/registry.ts'
+import { tcpTunnel } from '../../../src/tunnel/tcp/index.ts'
+import { policyResolver } from '../../../src/rtcp/target-policy.ts'
+import { silentLogger } from '../../../src/core/logger.ts'
+
+tunnelCompliance(t, 'rtcp', async () => {
+  const [a, b] = [await device(), await device()]
+  const registry = new TunnelRegistry().register(tcpTunnel({ logger: silentLogger() }))
+  const nodeA = await startNode(a, rtcpConfig({ listen: ['127.0.0.1:0'], trust: { devices: [b.did], allowAny: false } }), policyResolver('loopback', registry))
+  const nodeB = await startNode(b, rtcpConfig({ peers: [peer('a', a, nodeA.listenAddrs())] }))
+  const atA = rtcpTunnel(nodeA)
+  let n = 0
+  return {
+    tunnel: rtcpTunnel(nodeB),
+    listen: async () => await atA.listen(new URL(`rtcp://local/svc${++n}`)),
+    dialUrl: (listener) => new URL(`rtcp://a${listener.url.pathname}`),
+    refusedUrl: async () => {
+      const srv = net.createServer(); srv.listen(0, '127.0.0.1'); await once(srv, 'listening')
+      const port = (srv.address() as net.AddressInfo).port
+      await new Promise<void>(resolve => srv.close(() => resolve()))
+      return new URL(`rtcp://a/:${port}`)
+    },
+    teardown: async () => { await nodeB.stop(); await nodeA.stop() }
+  }
+})
