@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { keygen, writeConfig, zonegate } from './harness/proc.ts'
 import { httpService, echoService, curlText, FAST_KEEPALIVE, FAST_RECONNECT } from './harness/zone.ts'
 
-async function directPair (t: Tap.Test, dir: string, forwardTarget: string, extraTrust: string[] = []) {
+async function directPair (t: { teardown: (fn: () => unknown) => void }, dir: string, forwardTarget: string, extraTrust: string[] = []) {
   const home = await keygen(dir, 'home')
   const remote = await keygen(dir, 'remote')
   const homeCfg = await writeConfig(dir, 'home', {

@@ -6,7 +6,7 @@ import type { Logger } from '../core/logger.ts'
 import type { StackConfig } from '../config/types.ts'
 import type { TunnelRegistry } from '../tunnel/registry.ts'
 import { splice } from '../tunnel/pipe.ts'
-import { tcpMultiaddr } from '../rtcp/peer-book.ts'
+import { parseHostPort } from '../config/host-port.ts'
 
 export interface Stack {
   readonly id: string
@@ -52,10 +52,11 @@ export async function startForwardStack (cfg: StackConfig, registry: TunnelRegis
       log.info({ remote, upstream: cfg.forward, bytesIn: e.aToB, bytesOut: e.bToA, ms: Math.round(performance.now() - started), err: { code: e.code, message: e.message } }, 'connection closed')
     }
   }
-  const ma = tcpMultiaddr(cfg.listen).toOptions()
+  const addr0 = parseHostPort(cfg.listen, 'listen')
+  if (typeof addr0 === 'string') throw new TypeError(`stack ${cfg.id}: listen ${cfg.listen}: ${addr0}`)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen({ host: ma.host, port: ma.port }, () => { server.off('error', reject); resolve() })
+    server.listen({ host: addr0.host, port: addr0.port }, () => { server.off('error', reject); resolve() })
   })
   const addr = server.address() as net.AddressInfo
   const url = `tcp://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`

@@ -84,7 +84,7 @@ export class RtcpStreamDuplex extends Duplex implements TunnelStream {
   }
 
   override _writev (chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
-    this._write(chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map(c => c.chunk)), 'buffer', cb)
+    this._write(chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map(c => c.chunk)), 'buffer' as BufferEncoding, cb)
   }
 
   override _final (cb: (err?: Error | null) => void): void {

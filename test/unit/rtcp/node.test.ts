@@ -7,7 +7,7 @@ import { tcpTunnel } from '../../../src/tunnel/tcp/index.ts'
 import { policyResolver } from '../../../src/rtcp/target-policy.ts'
 import { silentLogger } from '../../../src/core/logger.ts'
 
-async function echoServer (t: Tap.Test): Promise<number> {
+async function echoServer (t: { teardown: (fn: () => void) => void }): Promise<number> {
   const srv = net.createServer(s => s.pipe(s))
   srv.listen(0, '127.0.0.1')
   await once(srv, 'listening')

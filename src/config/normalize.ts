@@ -1,0 +1,86 @@
+// Schema-valid YAML data (defaults already filled in by Ajv) → the typed config the rest of the
+// program reads: camelCase keys, milliseconds, bytes, absolute paths, frozen. The one place where
+// YAML names meet TypeScript names.
+import { dirname, resolve } from 'node:path'
+import type { AnyConfig, LogConfig, RtcpConfig, RtcpPeerConfig, StackConfig, TargetPolicy } from './types.ts'
+import type { Role } from './schema.ts'
+import { parseDuration, parseSize } from './units.ts'
+
+// The shape the schema guarantees after validation with defaults.
+interface RawPeer { did: string, addrs: string[], via?: string, keep: boolean }
+interface RawRtcp {
+  listen: string[]
+  trust: { devices: string[], allow_any: boolean }
+  targets: TargetPolicy
+  peers: Record<string, RawPeer>
+  limits: Record<string, number | string>
+  keepalive: { interval: number | string, timeout: number | string }
+  reconnect: { initial: number | string, max: number | string }
+  relay: { enabled: boolean, max_reservations: number, max_relayed_connections: number }
+}
+interface RawConfig {
+  device: { key: string }
+  log: { level: LogConfig['level'] }
+  rtcp: RawRtcp
+  stacks?: StackConfig[]
+}
+
+// Both have been checked by the schema and the cross-checks before we get here.
+const ms = (v: number | string): number => parseDuration(v) as number
+const bytes = (v: number | string): number => parseSize(v) as number
+
+export function normalizeConfig (data: unknown, role: Role, file: string): AnyConfig {
+  const raw = data as RawConfig
+  const absFile = resolve(file)
+  const common = {
+    file: absFile,
+    device: { keyFile: resolve(dirname(absFile), raw.device.key) },
+    rtcp: normalizeRtcp(raw.rtcp),
+    log: { level: raw.log.level }
+  }
+  const config: AnyConfig = role === 'gateway'
+    ? { role, ...common, stacks: (raw.stacks ?? []).map(s => ({ id: s.id, listen: s.listen, forward: s.forward })) }
+    : { role, ...common }
+  return deepFreeze(config)
+}
+
+function normalizeRtcp (r: RawRtcp): RtcpConfig {
+  const peers: RtcpPeerConfig[] = Object.entries(r.peers).map(([name, p]) => ({
+    name,
+    did: p.did,
+    addrs: [...p.addrs],
+    ...(p.via != null ? { via: p.via } : {}),
+    keep: p.keep
+  }))
+  const l = r.limits
+  return {
+    listen: [...r.listen],
+    trust: { devices: [...r.trust.devices], allowAny: r.trust.allow_any },
+    peers,
+    targets: r.targets,
+    limits: {
+      maxStreamsPerTunnel: l.max_streams_per_tunnel as number,
+      maxPendingHandshakes: l.max_pending_handshakes as number,
+      handshakeTimeoutMs: ms(l.handshake_timeout),
+      handshakeRatePerIp: l.handshake_rate_per_ip as number,
+      streamOpenRate: l.stream_open_rate as number,
+      streamBufferBytes: bytes(l.stream_buffer),
+      streamOpenTimeoutMs: ms(l.stream_open_timeout)
+    },
+    keepalive: { intervalMs: ms(r.keepalive.interval), timeoutMs: ms(r.keepalive.timeout) },
+    reconnect: { initialMs: ms(r.reconnect.initial), maxMs: ms(r.reconnect.max) },
+    relay: {
+      enabled: r.relay.enabled,
+      maxReservations: r.relay.max_reservations,
+      maxRelayedConnections: r.relay.max_relayed_connections
+    }
+  }
+}
+
+function deepFreeze<T> (value: T): T {
+  if (value != null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
+}
