@@ -3,7 +3,7 @@
 import http from 'node:http'
 import net from 'node:net'
 import { once } from 'node:events'
-import { createHash } from 'node:crypto'
+import { createHash, createCipheriv } from 'node:crypto'
 import { spawn } from 'node:child_process'
 import { keygen, writeConfig, zonegate, freePort, type ZonegateProcess } from './proc.ts'
 
@@ -12,13 +12,13 @@ interface TapLike { teardown(fn: () => unknown): void }
 export const FAST_KEEPALIVE = { interval: '1s', timeout: '2s' }
 export const FAST_RECONNECT = { initial: '100ms', max: '1s' }
 
-/** Deterministic bulk data: chunk i of 1 MiB is a hash-chain of the index. */
+/** Deterministic bulk data: chunk i of 1 MiB is an AES-CTR keystream with the index as its IV. */
 export function bulkChunk (i: number): Buffer {
-  const out = Buffer.allocUnsafe(1024 * 1024)
-  let h = createHash('sha256').update(`zonegate-${i}`).digest()
-  for (let off = 0; off < out.length; off += 32) { h.copy(out, off); h = createHash('sha256').update(h).digest() }
-  return out
+  const iv = Buffer.alloc(16)
+  iv.writeUInt32BE(i, 12)
+  return createCipheriv('aes-128-ctr', BULK_KEY, iv).update(Buffer.alloc(1024 * 1024))
 }
+const BULK_KEY = Buffer.from('zonegate-bulk-16')
 
 /** An HTTP service on loopback: /big?mib=N streams N MiB of bulk data, / answers "hello". */
 export async function httpService (t: TapLike): Promise<{ port: number, sha256: (mib: number) => string }> {

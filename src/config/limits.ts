@@ -28,9 +28,3 @@ export const RTCP_LIMITS: readonly LimitSpec[] = Object.freeze([
   { key: 'relay.max_reservations', kind: 'count', default: 1024, description: 'Devices that may hold a relay reservation on this node at once.' },
   { key: 'relay.max_relayed_connections', kind: 'count', default: 4096, description: 'Concurrent relayed device-to-device connections through this node.' }
 ] satisfies LimitSpec[])
-
-export function limitSpec (key: string): LimitSpec {
-  const spec = RTCP_LIMITS.find(l => l.key === key)
-  if (spec == null) throw new Error(`no limit ${key}`)
-  return spec
-}

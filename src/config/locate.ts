@@ -28,7 +28,8 @@ export function createLocator (doc: Document, lineCounter: LineCounter): Locator
         const keyStart = start(pair.key)
         if (last && wantKey && keyStart != null) return at(keyStart)
         // `key:` with nothing after it has an empty null value; point at the key instead.
-        const valueStart = isScalar(pair.value) && pair.value.source === '' ? undefined : start(pair.value)
+        const range = (pair.value as Node | null)?.range
+        const valueStart = range == null || range[0] === range[1] ? undefined : range[0]
         best = valueStart ?? keyStart ?? best
         node = pair.value
       } else if (isSeq(node)) {

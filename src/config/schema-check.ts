@@ -78,9 +78,12 @@ function toProblem (e: ErrorObject, data: unknown, file: string, locator: Locato
     case 'const':
       message = `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}, got ${describe(e.data)}`
       break
-    case 'type':
-      message = `must be ${expect ?? typePhrase(String((e.params as { type: string }).type))}, got ${describe(e.data)}`
+    case 'type': {
+      const choices = parent.enum as unknown[] | undefined
+      const wanted = expect ?? (choices != null ? `one of ${choices.join(', ')}` : typePhrase(String((e.params as { type: string }).type)))
+      message = `must be ${wanted}, got ${describe(e.data)}`
       break
+    }
     case 'minimum':
       message = expect != null ? `must be ${expect}, got ${describe(e.data)}` : `must be at least ${String((e.params as { limit: number }).limit)}, got ${describe(e.data)}`
       break

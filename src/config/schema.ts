@@ -73,8 +73,11 @@ function rtcpSchema (role: Role): TSchema {
       enabled: Type.Optional(Type.Boolean({ default: role === 'sn', description: 'Relay streams between trusted devices. Default: true for an SN, false for a gateway.' }))
     })
   }
-  const rtcp = Type.Object(props, { ...closed, default: {}, description: 'rtcp tunnels: listeners, trusted devices, known peers and limits.' })
-  return role === 'sn' ? rtcp : Type.Optional(rtcp)
+  const description = 'rtcp tunnels: listeners, trusted devices, known peers and limits.'
+  // An SN must say where it listens, so its rtcp section has no default to fall back on.
+  return role === 'sn'
+    ? Type.Object(props, { ...closed, description })
+    : Type.Optional(Type.Object(props, { ...closed, default: {}, description }))
 }
 
 const Stack = Type.Object({
@@ -109,7 +112,6 @@ export function configSchema (role: Role): TObject {
 export function jsonSchemaText (role: Role): string {
   const schema = {
     $schema: 'http://json-schema.org/draft-07/schema#',
-    $id: `https://zonegate.dev/schema/${role}.schema.json`,
     ...configSchema(role)
   }
   return JSON.stringify(schema, null, 2) + '\n'

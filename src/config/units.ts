@@ -22,6 +22,8 @@ export function parseSize (value: unknown): number | undefined {
 function parseWithUnits (value: unknown, units: Readonly<Record<string, number>>, re: RegExp, round: boolean): number | undefined {
   let n: number
   if (typeof value === 'number') {
+    // Plain numbers are already in the base unit, which is whole (as the schema requires).
+    if (!Number.isInteger(value)) return undefined
     n = value
   } else if (typeof value === 'string') {
     const m = re.exec(value)

@@ -26,12 +26,17 @@ export function didFromPublicKey (raw: Uint8Array): string {
 /** The 32 raw public key bytes a did:dev names. */
 export function publicKeyFromDid (did: string): Uint8Array {
   if (typeof did !== 'string') throw new ID_ERR_INVALID_DID(String(did), 'not a string')
-  if (!did.startsWith(DID_PREFIX)) throw new ID_ERR_INVALID_DID(did, `must start with "${DID_PREFIX}"`)
+  if (!did.startsWith(DID_PREFIX)) throw new ID_ERR_INVALID_DID(shorten(did), `must start with "${DID_PREFIX}"`)
   const text = did.slice(DID_PREFIX.length)
   if (!KEY_TEXT.test(text)) {
-    throw new ID_ERR_INVALID_DID(did, `must be "${DID_PREFIX}" and 43 base64url characters (an Ed25519 public key)`)
+    throw new ID_ERR_INVALID_DID(shorten(did), `must be "${DID_PREFIX}" and 43 base64url characters (an Ed25519 public key)`)
   }
   return new Uint8Array(Buffer.from(text, 'base64url'))
+}
+
+// Input may come from a peer or a file: keep messages short whatever was passed.
+function shorten (text: string): string {
+  return text.length > 80 ? text.slice(0, 77) + '...' : text
 }
 
 /** True when `text` is a canonical did:dev string. */

@@ -6,7 +6,7 @@ import { dirname, basename, join } from 'node:path'
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 import { didFromPublicKey, ED25519_PUBLIC_KEY_BYTES } from './did.ts'
-import { ID_ERR_KEY_FILE_EXISTS, ID_ERR_KEY_FILE_READ, ID_ERR_INVALID_KEY_FILE } from './errors.ts'
+import { ID_ERR_KEY_FILE_EXISTS, ID_ERR_KEY_FILE_READ, ID_ERR_INVALID_KEY_FILE, ID_ERR_INVALID_KEY } from './errors.ts'
 
 export interface DeviceKey {
   /** did:dev:<base64url public key> */
@@ -31,13 +31,13 @@ const KEY_FILE_MODE = 0o600
  */
 export function ed25519KeyFromSeed (seed: Uint8Array, publicKey: Uint8Array): Ed25519PrivateKey {
   if (seed.byteLength !== 32 || publicKey.byteLength !== ED25519_PUBLIC_KEY_BYTES) {
-    throw new TypeError(`an Ed25519 key needs a 32-byte seed and a 32-byte public key, got ${seed.byteLength} and ${publicKey.byteLength}`)
+    throw new ID_ERR_INVALID_KEY(`needs a 32-byte seed and a 32-byte public key, got ${seed.byteLength} and ${publicKey.byteLength} bytes`)
   }
   const raw = new Uint8Array(64)
   raw.set(seed, 0)
   raw.set(publicKey, 32)
   const key = privateKeyFromRaw(raw)
-  if (key.type !== 'Ed25519') throw new TypeError(`libp2p made a ${key.type} key from 64 bytes`)
+  if (key.type !== 'Ed25519') throw new ID_ERR_INVALID_KEY(`libp2p made a ${key.type} key from 64 bytes`)
   return key
 }
 

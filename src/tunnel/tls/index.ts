@@ -39,7 +39,11 @@ export function tlsTunnel (deps: TunnelDeps, options: TlsTunnelOptions = {}): Tu
     },
     async listen (url: URL, listenOptions: ListenOptions = {}): Promise<TunnelListener> {
       if (options.server == null) throw new TUN_ERR_NOT_SUPPORTED('a tls tunnel without server options', `listen on ${url.href}`)
+      // Half-open is switched on per socket once its handshake is done: a server socket created
+      // half-open never closes when its client vanishes mid-handshake (it waits out the 120 s
+      // handshakeTimeout holding its handle), while a plain one fails with tlsClientError at once.
       const server = tls.createServer({ ...options.server, allowHalfOpen: true })
+      server.prependListener('secureConnection', (socket: tls.TLSSocket) => { socket.allowHalfOpen = true })
       // A failed handshake is the client's problem, not the listener's: note it and go on.
       server.on('tlsClientError', (err) => { log.debug({ err: { code: (err as { code?: string }).code, message: err.message } }, 'tls handshake failed') })
       const queue = await listenSocketServer(server, url, {

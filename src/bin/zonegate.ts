@@ -1,0 +1,177 @@
+// The zonegate command. The only module that reads argv, makes the root logger, handles signals
+// and ends the process. Exit codes: 0 done, 1 the work failed (invalid config, start failure),
+// 2 the command line was wrong or an input file could not be read.
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { readFileSync } from 'node:fs'
+import { constants } from 'node:os'
+import type { Logger } from '../core/logger.ts'
+import { createRootLogger } from '../core/logger.ts'
+import { hasCode } from '../core/errors.ts'
+import { loadConfig, validateConfigFile } from '../config/load.ts'
+import { formatProblem, type CFG_ERR_INVALID } from '../config/errors.ts'
+import type { GatewayConfig, SnConfig } from '../config/types.ts'
+import { generateKeyFile } from '../identity/key-file.ts'
+import { CLI_ERR_USAGE } from './errors.ts'
+import { COMMAND_NAMES, MAIN_USAGE, commandUsage, type CommandName } from './usage.ts'
+
+type Options = NonNullable<ParseArgsConfig['options']>
+
+const HELP: Options = { help: { type: 'boolean', short: 'h' } }
+const CONFIG: Options = { config: { type: 'string', short: 'c' } }
+const OPTIONS: Readonly<Record<CommandName, Options>> = {
+  gateway: { ...CONFIG, ...HELP },
+  sn: { ...CONFIG, ...HELP },
+  validate: { ...CONFIG, role: { type: 'string' }, 'check-files': { type: 'boolean' }, ...HELP },
+  keygen: { out: { type: 'string', short: 'o' }, force: { type: 'boolean' }, ...HELP },
+  help: HELP
+}
+
+/** How long a clean stop may take after a signal before we give up on it. */
+const STOP_TIMEOUT_MS = 15_000
+
+const out = (text: string): void => { process.stdout.write(text) }
+const err = (text: string): void => { process.stderr.write(text) }
+
+function version (): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  return pkg.version
+}
+
+function parse (name: CommandName, args: string[]): { values: Record<string, string | boolean | undefined>, positionals: string[] } {
+  try {
+    return parseArgs({ args, options: OPTIONS[name], strict: true, allowPositionals: name === 'help' }) as ReturnType<typeof parse>
+  } catch (e) {
+    // node:util's messages run to several sentences; the first one says what was wrong.
+    const first = String((e as Error).message).split(/\. /)[0].replace(/\.$/, '')
+    throw new CLI_ERR_USAGE(`${first[0].toLowerCase()}${first.slice(1)} (see "zonegate help ${name}")`)
+  }
+}
+
+function required (name: CommandName, values: Record<string, unknown>, key: string, flag: string): string {
+  const v = values[key]
+  if (typeof v !== 'string' || v === '') throw new CLI_ERR_USAGE(`${name} needs ${flag} (see "zonegate help ${name}")`)
+  return v
+}
+
+async function main (argv: string[]): Promise<void> {
+  const [first, ...rest] = argv
+  if (first === undefined) { err(MAIN_USAGE); process.exitCode = 2; return }
+  if (first === '-h' || first === '--help') { out(MAIN_USAGE); return }
+  if (first === '-v' || first === '--version') { out(version() + '\n'); return }
+  if (first.startsWith('-')) throw new CLI_ERR_USAGE(`unknown option '${first}' (see "zonegate --help")`)
+  if (!(COMMAND_NAMES as readonly string[]).includes(first)) throw new CLI_ERR_USAGE(`unknown command '${first}' (see "zonegate --help")`)
+  const name = first as CommandName
+  const { values, positionals } = parse(name, rest)
+  if (values.help === true) { out(commandUsage(name)); return }
+  switch (name) {
+    case 'help': return help(positionals)
+    case 'validate': return await validate(values)
+    case 'keygen': return await keygen(values)
+    case 'gateway':
+    case 'sn': return await serve(name, required(name, values, 'config', '-c FILE'))
+  }
+}
+
+function help (positionals: string[]): void {
+  if (positionals.length === 0) { out(MAIN_USAGE); return }
+  const [topic, extra] = positionals
+  if (extra !== undefined) throw new CLI_ERR_USAGE('help takes at most one command name')
+  if (!(COMMAND_NAMES as readonly string[]).includes(topic)) throw new CLI_ERR_USAGE(`unknown command '${topic}' (see "zonegate --help")`)
+  out(commandUsage(topic as CommandName))
+}
+
+async function validate (values: Record<string, unknown>): Promise<void> {
+  const file = required('validate', values, 'config', '-c FILE')
+  const role = values.role
+  if (role !== undefined && role !== 'gateway' && role !== 'sn') throw new CLI_ERR_USAGE(`--role must be gateway or sn, got '${String(role)}'`)
+  const problems = await validateConfigFile(file, { role, checkFiles: values['check-files'] === true })
+  if (problems.length === 0) { out(`${file}: ok\n`); return }
+  err(problems.map(p => formatProblem(p) + '\n').join(''))
+  process.exitCode = 1
+}
+
+async function keygen (values: Record<string, unknown>): Promise<void> {
+  const file = required('keygen', values, 'out', '--out FILE')
+  try {
+    const { did } = await generateKeyFile(file, { force: values.force === true })
+    out(did + '\n')
+  } catch (e) {
+    if (!hasCode(e, 'ID_ERR_KEY_FILE_EXISTS')) throw e
+    err(`zonegate: ${file} already exists; use --force to replace it\n`)
+    process.exitCode = 1
+  }
+}
+
+interface Running { stop(): Promise<void> }
+
+async function start (role: 'gateway' | 'sn', config: GatewayConfig | SnConfig, logger: Logger): Promise<Running> {
+  if (role === 'gateway') {
+    const { runGateway } = await import('../gateway/run.ts')
+    return await runGateway(config as GatewayConfig, { logger })
+  }
+  const { runSn } = await import('../sn/run.ts')
+  return await runSn(config as SnConfig, { logger })
+}
+
+function flushAndExit (logger: Logger, code: number): void {
+  logger.flush(() => process.exit(code))
+}
+
+async function serve (role: 'gateway' | 'sn', file: string): Promise<void> {
+  let config
+  try {
+    config = await loadConfig(file, role) as GatewayConfig | SnConfig
+  } catch (e) {
+    if (!hasCode(e, 'CFG_ERR_INVALID')) throw e
+    err((e as InstanceType<typeof CFG_ERR_INVALID>).problems.map(p => formatProblem(p) + '\n').join(''))
+    process.exitCode = 1
+    return
+  }
+  const logger = createRootLogger({ level: config.log.level })
+  const fatal = (what: string) => (e: unknown): void => {
+    logger.fatal({ err: e }, what)
+    flushAndExit(logger, 1)
+  }
+  process.on('uncaughtException', fatal('uncaught exception'))
+  process.on('unhandledRejection', fatal('unhandled rejection'))
+
+  let running: Running | undefined
+  let signals = 0
+  const stop = (): void => {
+    const timer = setTimeout(() => { logger.error({ ms: STOP_TIMEOUT_MS }, 'stop timed out'); flushAndExit(logger, 1) }, STOP_TIMEOUT_MS)
+    running!.stop().then(() => {
+      clearTimeout(timer)
+      logger.info({ role }, 'stopped')
+      flushAndExit(logger, 0)
+    }, (e: unknown) => {
+      clearTimeout(timer)
+      fatal('stop failed')(e)
+    })
+  }
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++
+    // A second signal means the operator does not want to wait for a clean stop.
+    if (signals > 1) process.exit(128 + (constants.signals[signal] ?? 0))
+    logger.info({ signal }, 'stopping')
+    if (running != null) stop()
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+
+  try {
+    running = await start(role, config, logger)
+  } catch (e) {
+    logger.fatal({ err: e }, 'start failed')
+    err(`zonegate: ${role} could not start: ${(e as Error)?.message ?? String(e)}\n`)
+    flushAndExit(logger, 1)
+    return
+  }
+  // A signal that arrived while starting is honoured now that there is something to stop.
+  if (signals > 0) stop()
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  err(`zonegate: ${(e as Error)?.message ?? String(e)}\n`)
+  // A wrong command line or an unreadable input file is the caller's to fix: 2, as for usage.
+  process.exitCode = hasCode(e, 'CLI_ERR_USAGE') || hasCode(e, 'CFG_ERR_READ') ? 2 : 1
+})
