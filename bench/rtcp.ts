@@ -93,7 +93,7 @@ async function main (): Promise<void> {
   const benchKey = await generateKeyPair('Ed25519')
   const benchDid = `did:dev:${Buffer.from(benchKey.publicKey.raw).toString('base64url')}`
   const snPort = await freePort()
-  const quiet = { level: 'warn' }
+  const quiet = { level: 'info' }
   const sn = zonegate(t, 'sn', ['sn', '-c', await writeConfig(dir, 'sn', { role: 'sn', log: { level: 'info' }, device: { key: ids.sn.file }, rtcp: { listen: [`127.0.0.1:${snPort}`], trust: { devices: [ids.home.did, ids.rr.did] } } })])
   await sn.listening()
   const home = zonegate(t, 'home', ['gateway', '-c', await writeConfig(dir, 'home', {

@@ -33,6 +33,13 @@ interface Queued {
 
 type Waiter = (stream: TunnelStream | null) => void
 
+// Destroy a stream nobody else has seen. The error is for the stream's `errored` and the peer's
+// sake; with no listener of our own it would be an uncaught 'error'.
+function shed (stream: TunnelStream, err: Error): void {
+  stream.on('error', () => {})
+  stream.destroy(err)
+}
+
 export class ListenerQueue implements TunnelListener {
   readonly url: URL
   readonly #maxPending: number
@@ -61,7 +68,7 @@ export class ListenerQueue implements TunnelListener {
   /** Hand an accepted stream to the consumers. False when it was shed (and destroyed). */
   push (stream: TunnelStream): boolean {
     if (this.#closing != null) {
-      stream.destroy(new TUN_ERR_LISTENER_CLOSED(this.url.href))
+      shed(stream, new TUN_ERR_LISTENER_CLOSED(this.url.href))
       return false
     }
     const waiter = this.#waiters.shift()
@@ -71,8 +78,7 @@ export class ListenerQueue implements TunnelListener {
     }
     if (this.#queued.length >= this.#maxPending) {
       this.#logger?.debug({ url: this.url.href, pending: this.#queued.length }, 'accept queue full, stream shed')
-      stream.on('error', () => {})
-      stream.destroy(new TUN_ERR_ACCEPT_QUEUE_FULL(this.url.href, this.#queued.length))
+      shed(stream, new TUN_ERR_ACCEPT_QUEUE_FULL(this.url.href, this.#queued.length))
       return false
     }
     const entry: Queued = {
@@ -142,8 +148,8 @@ export class ListenerQueue implements TunnelListener {
   async #close (): Promise<void> {
     for (const waiter of this.#waiters.splice(0)) waiter(null)
     for (const entry of this.#queued.splice(0)) {
-      entry.stream.off('close', entry.onClose) // keep the no-op error listener: destroy emits 'error'
-      entry.stream.destroy(new TUN_ERR_LISTENER_CLOSED(this.url.href))
+      this.#release(entry)
+      shed(entry.stream, new TUN_ERR_LISTENER_CLOSED(this.url.href))
     }
     await this.#onClose?.()
   }

@@ -48,6 +48,8 @@ export function memoryTunnel (deps: TunnelDeps, options: MemoryTunnelOptions = {
       if (listener == null) throw new TUN_ERR_CONNECT_REFUSED(url.href)
       const [client, server] = MemoryStream.pair(new URL(`mem://client-${++nextClient}`), listener.url, hwm)
       if (!listener.push(server)) {
+        // The shed server end reset our end; that reset is reported as the refusal below.
+        client.on('error', () => {})
         client.destroy()
         throw new TUN_ERR_CONNECT_REFUSED(url.href)
       }

@@ -42,7 +42,7 @@ export function tlsTunnel (deps: TunnelDeps, options: TlsTunnelOptions = {}): Tu
       // Half-open is switched on per socket once its handshake is done: a server socket created
       // half-open never closes when its client vanishes mid-handshake (it waits out the 120 s
       // handshakeTimeout holding its handle), while a plain one fails with tlsClientError at once.
-      const server = tls.createServer({ ...options.server, allowHalfOpen: true })
+      const server = tls.createServer({ ...options.server, allowHalfOpen: false })
       server.prependListener('secureConnection', (socket: tls.TLSSocket) => { socket.allowHalfOpen = true })
       // A failed handshake is the client's problem, not the listener's: note it and go on.
       server.on('tlsClientError', (err) => { log.debug({ err: { code: (err as { code?: string }).code, message: err.message } }, 'tls handshake failed') })
