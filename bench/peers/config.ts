@@ -18,7 +18,7 @@ export function benchRtcpConfig (over: Partial<RtcpConfig> = {}): RtcpConfig {
     },
     keepalive: { intervalMs: 5000, timeoutMs: 5000 },
     reconnect: { initialMs: 250, maxMs: 5000 },
-    relay: { enabled: false, maxReservations: 16, maxRelayedConnections: 16 },
+    relay: { enabled: false, listen: '127.0.0.1:0', pendingTimeoutMs: 10_000, maxRelayedConnections: 16 },
     ...over
   }
 }

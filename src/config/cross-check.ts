@@ -23,6 +23,11 @@ export function crossCheck (data: unknown, report: Report): void {
   const peers = obj(rtcp.peers) ?? {}
   const names = Object.keys(peers)
   checkListen(list(rtcp.listen), ['rtcp', 'listen'], report)
+  const relayListen = obj(rtcp.relay)?.listen
+  if (typeof relayListen === 'string') {
+    const hp = parseHostPort(relayListen, 'listen')
+    if (typeof hp === 'string') report(['rtcp', 'relay', 'listen'], `${hp}, got ${JSON.stringify(relayListen)}`)
+  }
   checkPeers(peers, report)
   checkTrust(list(obj(rtcp.trust)?.devices), names, report)
   checkLimits(rtcp, report)

@@ -25,6 +25,6 @@ export const RTCP_LIMITS: readonly LimitSpec[] = Object.freeze([
   { key: 'keepalive.timeout', kind: 'duration', default: '5s', description: 'A ping not answered within this time marks the tunnel dead and starts a reconnect.' },
   { key: 'reconnect.initial', kind: 'duration', default: '250ms', description: 'First delay before redialing a kept peer; doubles after each failure.' },
   { key: 'reconnect.max', kind: 'duration', default: '5s', description: 'Cap on the redial delay; reconnecting never gives up.' },
-  { key: 'relay.max_reservations', kind: 'count', default: 1024, description: 'Devices that may hold a relay reservation on this node at once.' },
+  { key: 'relay.pending_timeout', kind: 'duration', default: '10s', description: 'How long a relayed session waits for both devices to reach the relay port, and a connection there for its token.' },
   { key: 'relay.max_relayed_connections', kind: 'count', default: 4096, description: 'Concurrent relayed device-to-device connections through this node.' }
 ] satisfies LimitSpec[])

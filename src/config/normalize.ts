@@ -16,7 +16,7 @@ interface RawRtcp {
   limits: Record<string, number | string>
   keepalive: { interval: number | string, timeout: number | string }
   reconnect: { initial: number | string, max: number | string }
-  relay: { enabled: boolean, max_reservations: number, max_relayed_connections: number }
+  relay: { enabled: boolean, listen?: string, pending_timeout: number | string, max_relayed_connections: number }
 }
 interface RawConfig {
   device: { key: string }
@@ -71,10 +71,19 @@ function normalizeRtcp (r: RawRtcp): RtcpConfig {
     reconnect: { initialMs: ms(r.reconnect.initial), maxMs: ms(r.reconnect.max) },
     relay: {
       enabled: r.relay.enabled,
-      maxReservations: r.relay.max_reservations,
+      listen: r.relay.listen ?? defaultRelayListen(r.listen as string[] | undefined),
+      pendingTimeoutMs: ms(r.relay.pending_timeout),
       maxRelayedConnections: r.relay.max_relayed_connections
     }
   }
+}
+
+/** The relay port's default: the host of the first rtcp listen address, any free port. */
+function defaultRelayListen (listen: string[] | undefined): string {
+  const first = listen?.[0]
+  if (first == null) return '127.0.0.1:0'
+  const host = first.slice(0, first.lastIndexOf(':'))
+  return `${host}:0`
 }
 
 function deepFreeze<T> (value: T): T {

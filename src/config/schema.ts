@@ -70,7 +70,8 @@ function rtcpSchema (role: Role): TSchema {
     keepalive: limitSection('keepalive', 'Liveness pings on kept tunnels.'),
     reconnect: limitSection('reconnect', 'Redial backoff for kept peers (exponential, capped, never gives up).'),
     relay: limitSection('relay', 'Relaying between other devices (what an SN does).', {
-      enabled: Type.Optional(Type.Boolean({ default: role === 'sn', description: 'Relay streams between trusted devices. Default: true for an SN, false for a gateway.' }))
+      enabled: Type.Optional(Type.Boolean({ default: role === 'sn', description: 'Relay streams between trusted devices. Default: true for an SN, false for a gateway.' })),
+      listen: Type.Optional(Address('IP:port of the relay port, where two devices\' connections are spliced together. Default: the host of the first rtcp.listen address, port 0 (any free port; devices learn it through their tunnel).'))
     })
   }
   const description = 'rtcp tunnels: listeners, trusted devices, known peers and limits.'

@@ -67,7 +67,10 @@ export interface RtcpConfig {
   relay: {
     /** Serve as a relay for trusted devices (an SN). */
     enabled: boolean
-    maxReservations: number
+    /** host:port of the relay port where devices' connections are spliced (port 0: any). */
+    listen: string
+    /** How long a relayed session waits for both devices, and a socket for its token. */
+    pendingTimeoutMs: number
     /** Concurrent relayed connections through this node. */
     maxRelayedConnections: number
   }

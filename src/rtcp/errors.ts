@@ -13,3 +13,4 @@ export const RTCP_ERR_PROTOCOL = createError('RTCP_ERR_PROTOCOL', 'peer %s answe
 export const RTCP_ERR_STOPPED = createError('RTCP_ERR_STOPPED', 'the rtcp node is stopped')
 export const RTCP_ERR_BAD_LISTEN_URL = createError('RTCP_ERR_BAD_LISTEN_URL', 'rtcp listen URL %s must look like rtcp://local/<name>')
 export const RTCP_ERR_NAME_IN_USE = createError('RTCP_ERR_NAME_IN_USE', 'an rtcp listener named "%s" already exists')
+export const RTCP_ERR_PING_TIMEOUT = createError('RTCP_ERR_PING_TIMEOUT', 'keep-alive ping to %s failed: %s')

@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.ts'
 import type { RtcpKeepalive, RtcpReconnect } from '../config/types.ts'
 import type { KnownPeer } from './peer-book.ts'
 import type { RtcpNode } from './node.ts'
+import { RTCP_ERR_PING_TIMEOUT } from './errors.ts'
 
 export type KeepState = 'connecting' | 'up' | 'backoff' | 'stopped'
 
@@ -100,7 +101,7 @@ export class KeepTunnel {
         }, (err: Error) => {
           if (done) return
           // A peer that does not answer within the timeout is dead even if TCP has not noticed.
-          conn.abort(Object.assign(new Error(`ping failed: ${err.message}`), { code: 'RTCP_ERR_PING_TIMEOUT' }))
+          conn.abort(new RTCP_ERR_PING_TIMEOUT(peer.name, err.message, { cause: err }))
           finish(`ping failed: ${err.message}`)
         }).finally(() => { inFlight = false })
       }, keepalive.intervalMs)

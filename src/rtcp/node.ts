@@ -3,7 +3,8 @@
 // incoming streams by resolving the target with rules of its own (the injected resolver).
 import { EventEmitter } from 'node:events'
 import type { Duplex } from 'node:stream'
-import type { Libp2p } from 'libp2p'
+import net from 'node:net'
+import { multiaddr } from '@multiformats/multiaddr'
 import type { Connection, PeerId, PrivateKey, Stream, MultiaddrConnection } from '@libp2p/interface'
 import type { Logger } from '../core/logger.ts'
 import type { RtcpConfig } from '../config/types.ts'
@@ -11,7 +12,10 @@ import type { TunnelStream } from '../tunnel/types.ts'
 import { TUN_ERR_ABORTED, TUN_ERR_CONNECT_REFUSED, TUN_ERR_CONNECT_TIMEOUT, TUN_ERR_UNREACHABLE } from '../tunnel/errors.ts'
 import { splice } from '../tunnel/pipe.ts'
 import { didFromPeerId, peerIdFromDid } from '../identity/did.ts'
-import { createHost, RTCP_PROTOCOL } from './libp2p-host.ts'
+import { createHost, RTCP_PROTOCOL, type RtcpHost } from './libp2p-host.ts'
+import { SpliceServer } from './relay/splice-server.ts'
+import { SocketMultiaddrConnection } from './relay/socket-conn.ts'
+import { parseHostPort } from '../config/host-port.ts'
 import { PeerBook, type KnownPeer } from './peer-book.ts'
 import { RtcpStreamDuplex } from './stream-duplex.ts'
 import { readHeader } from './header-io.ts'
@@ -71,7 +75,8 @@ export class RtcpNode extends EventEmitter {
   readonly #buckets = new WeakMap<Connection, TokenBucket>()
   readonly #dials = new Map<string, Promise<Connection>>()
   #resolve: TargetResolver
-  #host: Libp2p | null = null
+  #host: RtcpHost | null = null
+  #relay: SpliceServer | null = null
   #stopped = false
 
   constructor (init: RtcpNodeInit) {
@@ -92,7 +97,7 @@ export class RtcpNode extends EventEmitter {
     this.#resolve = resolve
   }
 
-  get host (): Libp2p {
+  get host (): RtcpHost {
     if (this.#host == null) throw new E.RTCP_ERR_STOPPED()
     return this.#host
   }
@@ -107,20 +112,34 @@ export class RtcpNode extends EventEmitter {
     return true
   }
 
-  async start (): Promise<void> {
+  /** The relay port, when this node relays (an SN): host:port. */
+  get relayAddress (): string | null {
+    return this.#relay?.address ?? null
+  }
+
+  /** Bytes relayed so far, and a hook on every relayed chunk (counters; tests of what an SN sees). */
+  get relay (): SpliceServer | null {
+    return this.#relay
+  }
+
+  async start (options: { onRelayBytes?: (chunk: Buffer) => void } = {}): Promise<void> {
     const gater = {
+      // Direct or relayed, a tunnel is admitted only after Noise has proven the peer's key.
       denyInboundEncryptedConnection: (peerId: PeerId, maConn: MultiaddrConnection) =>
-        this.isTrusted(peerId) ? false : this.#refuse('tunnel', peerId, maConn.remoteAddr.toString()),
-      denyInboundRelayReservation: (peerId: PeerId) =>
-        this.isTrusted(peerId) ? false : this.#refuse('relay reservation', peerId),
-      // As a relay: carry streams only between two devices we admit.
-      denyOutboundRelayedConnection: (src: PeerId, dst: PeerId) =>
-        !this.isTrusted(src) ? this.#refuse('relay source', src) : !this.isTrusted(dst) ? this.#refuse('relay destination', dst) : false,
-      denyInboundRelayedConnection: (_relay: PeerId, remote: PeerId) =>
-        this.isTrusted(remote) ? false : this.#refuse('relayed tunnel', remote)
+        this.isTrusted(peerId) ? false : this.#refuse('tunnel', peerId, maConn.remoteAddr.toString())
     }
     const host = await createHost({ privateKey: this.#privateKey, config: this.#config, gater })
     this.#host = host
+    if (this.#config.relay.enabled) {
+      this.#relay = new SpliceServer({
+        listen: this.#config.relay.listen,
+        logger: this.#log,
+        maxSessions: this.#config.relay.maxRelayedConnections,
+        pendingTimeoutMs: this.#config.relay.pendingTimeoutMs,
+        onBytes: options.onRelayBytes
+      })
+      await this.#relay.start()
+    }
     await host.handle(RTCP_PROTOCOL, (stream, conn) => { this.#onStream(stream, conn) }, {
       maxInboundStreams: this.#config.limits.maxStreamsPerTunnel,
       maxOutboundStreams: this.#config.limits.maxStreamsPerTunnel,
@@ -141,15 +160,9 @@ export class RtcpNode extends EventEmitter {
   }
 
   #onConnectionOpen (c: Connection): void {
-    const relayed = c.remoteAddr.toString().includes('/p2p-circuit')
+    const relayed = isRelayed(c)
     this.#log.info({ peer: this.peers.label(c.remotePeer), remote: c.remoteAddr.toString(), direction: c.direction, relayed }, 'tunnel up')
     this.emit('tunnel:up', { did: didFromPeerId(c.remotePeer), connection: c })
-    // As a relay (SN), every admitted device that is connected directly is reachable through us:
-    // hold a reservation for it so that nobody has to ask, and a restart needs no extra step.
-    const relay = (this.#host?.services as { relay?: { reservationStore?: { reserve: (p: PeerId, a: unknown) => unknown } } })?.relay
-    if (relay?.reservationStore != null && !relayed && this.isTrusted(c.remotePeer)) {
-      relay.reservationStore.reserve(c.remotePeer, c.remoteAddr)
-    }
   }
 
   /** Listen addresses as host:port after binding (port 0 resolved). */
@@ -167,7 +180,7 @@ export class RtcpNode extends EventEmitter {
       peer: this.peers.label(c.remotePeer),
       did: didFromPeerId(c.remotePeer),
       direction: c.direction,
-      relayed: c.remoteAddr.toString().includes('/p2p-circuit'),
+      relayed: isRelayed(c),
       remoteAddr: c.remoteAddr.toString(),
       openedAt: c.timeline.open,
       streams: c.streams.length
@@ -177,7 +190,7 @@ export class RtcpNode extends EventEmitter {
   /** The open connection to a peer, preferring a direct one. */
   existingConnection (peer: KnownPeer): Connection | undefined {
     const conns = (this.#host?.getConnections(peer.peerId) ?? []).filter(c => c.status === 'open')
-    return conns.find(c => !c.remoteAddr.toString().includes('/p2p-circuit')) ?? conns[0]
+    return conns.find(c => !isRelayed(c)) ?? conns[0]
   }
 
   /** Get a tunnel to the peer: reuse the open one, else dial directly, else through its relay. */
@@ -209,14 +222,31 @@ export class RtcpNode extends EventEmitter {
     if (peer.via == null) throw new E.RTCP_ERR_NO_ROUTE(peer.name)
     const relay = peer.via
     try {
-      // Bring up (or reuse) the tunnel to the relay first, then ask it to carry a circuit.
-      const relayConn = await this.connect(relay, signal)
-      const circuit = relayConn.remoteAddr.decapsulateCode(421).encapsulate(`/p2p/${relay.peerId.toString()}/p2p-circuit/p2p/${peer.peerId.toString()}`)
-      return await host.dial(circuit, { signal })
+      return await this.#dialViaRelay(peer, relay, signal)
     } catch (err) {
       errors.push(`via ${relay.name}: ${(err as Error).message}`)
       throw this.#dialError(peer, err, errors)
     }
+  }
+
+  /**
+   * Reach `peer` through `relay`: ask the relay over our own tunnel to it for a session, connect
+   * to its relay port with the token it gave us, and run Noise + yamux end to end over that
+   * socket. The relay splices it to the peer's socket and sees only ciphertext.
+   */
+  async #dialViaRelay (peer: KnownPeer, relay: KnownPeer, signal: AbortSignal): Promise<Connection> {
+    const relayConn = await this.connect(relay, signal)
+    const { duplex, message } = await this.#request(relay, peer.did, 'relay', signal)
+    duplex.destroy()
+    const offer = parseOffer(message)
+    const socket = await connectRelayPort(offer.addr, relayConn, offer.token, signal)
+    const maConn = new SocketMultiaddrConnection({
+      socket,
+      remoteAddr: multiaddr(`${socketMultiaddr(socket)}/p2p/${relay.peerId.toString()}/p2p-circuit/p2p/${peer.peerId.toString()}`),
+      direction: 'outbound',
+      log: this.host.services.upgrade.logger.forComponent('zonegate:relay:conn')
+    })
+    return await this.host.services.upgrade.upgrader.upgradeOutbound(maConn, { signal })
   }
 
   #dialError (peer: KnownPeer, err: unknown, errors: string[]): Error {
@@ -228,7 +258,11 @@ export class RtcpNode extends EventEmitter {
 
   /** Open a stream to `target` on the peer. Resolves once the peer has answered `ok`. */
   async openStream (peer: KnownPeer, target: string, options: { signal: AbortSignal, purpose?: Purpose }): Promise<RtcpStreamDuplex> {
-    const { signal } = options
+    return (await this.#request(peer, target, options.purpose ?? 'stream', options.signal)).duplex
+  }
+
+  /** Open a stream with a header and wait for the peer's result; `ok` gives the stream and message. */
+  async #request (peer: KnownPeer, target: string, purpose: Purpose, signal: AbortSignal): Promise<{ duplex: RtcpStreamDuplex, message: string }> {
     if (signal.aborted) throw new TUN_ERR_ABORTED(`rtcp://${peer.name}/${target}`, { cause: signal.reason })
     if (this.#stopped) throw new E.RTCP_ERR_STOPPED()
     const conn = await this.connect(peer, signal)
@@ -249,10 +283,10 @@ export class RtcpNode extends EventEmitter {
     const onAbort = (): void => { duplex.destroy() }
     signal.addEventListener('abort', onAbort, { once: true })
     try {
-      duplex.write(encodeRequest({ purpose: options.purpose ?? 'stream', target }))
+      duplex.write(encodeRequest({ purpose, target }))
       const result = await readHeader(duplex, decodeResult, this.#config.limits.streamOpenTimeoutMs, signal)
       if (result.code !== 'ok') throw this.#resultError(peer, target, result.code, result.message)
-      return duplex
+      return { duplex, message: result.message }
     } catch (err) {
       duplex.destroy()
       if (signal.aborted) throw new TUN_ERR_ABORTED(`rtcp://${peer.name}/${target}`, { cause: err })
@@ -312,6 +346,8 @@ export class RtcpNode extends EventEmitter {
     const answer = (code: ResultCode, message = ''): void => { duplex.end(encodeResult({ code, message })) }
     if (!admitted) { answer('rate_limited'); return }
     if (req.purpose === 'ping') { answer('ok'); return }
+    if (req.purpose === 'relay') { await this.#onRelayRequest(req.target, conn, answer); return }
+    if (req.purpose === 'relay_accept') { await this.#onRelayAccept(req.target, conn, answer); return }
     if (req.purpose !== 'stream') { answer('unsupported', `purpose ${req.purpose} is not supported`); return }
     const named = this.#named.get(req.target)
     if (named != null) {
@@ -343,6 +379,70 @@ export class RtcpNode extends EventEmitter {
     }
   }
 
+  /** As a relay: a device asks to be relayed to another device. */
+  async #onRelayRequest (targetDid: string, conn: Connection, answer: (code: ResultCode, message?: string) => void): Promise<void> {
+    const from = didFromPeerId(conn.remotePeer)
+    if (this.#relay == null) { answer('unsupported', 'this node does not relay'); return }
+    let target: KnownPeer
+    try {
+      target = this.peers.resolve(targetDid)
+    } catch {
+      answer('bad_request', 'the relay target must be a device key'); return
+    }
+    if (!this.isTrusted(target.peerId)) { answer('refused', 'the target device is not admitted here'); return }
+    const toTarget = this.existingConnection(target)
+    if (toTarget == null) { answer('unreachable', 'the target device has no tunnel to this relay'); return }
+    const tokens = this.#relay.open()
+    if (tokens == null) { answer('rate_limited', 'too many relayed connections'); return }
+    const addr = this.#relay.address
+    try {
+      const { duplex } = await this.#request(target, JSON.stringify({ token: tokens[1], addr, from }), 'relay_accept', AbortSignal.timeout(this.#config.limits.streamOpenTimeoutMs))
+      duplex.destroy()
+    } catch (err) {
+      this.#log.debug({ err, from, to: target.name }, 'relay target declined')
+      answer(resultCodeOf(err), (err as Error).message); return
+    }
+    this.#log.debug({ from: this.peers.label(conn.remotePeer), to: target.name }, 'relay session offered')
+    answer('ok', JSON.stringify({ token: tokens[0], addr }))
+  }
+
+  /** From a relay: another device wants a tunnel to us; connect to the relay port and accept it. */
+  async #onRelayAccept (text: string, conn: Connection, answer: (code: ResultCode, message?: string) => void): Promise<void> {
+    let offer: { token: string, addr: string, from: string }
+    try {
+      offer = { ...parseOffer(text), from: String(JSON.parse(text).from) }
+      peerIdFromDid(offer.from)
+    } catch (err) {
+      answer('bad_request', (err as Error).message); return
+    }
+    const fromId = peerIdFromDid(offer.from)
+    if (!this.isTrusted(fromId)) {
+      this.#refuse('relayed tunnel', fromId, `via ${this.peers.label(conn.remotePeer)}`)
+      answer('refused', 'this device does not admit the requesting device'); return
+    }
+    const signal = AbortSignal.timeout(this.#config.limits.handshakeTimeoutMs)
+    let socket: net.Socket
+    try {
+      socket = await connectRelayPort(offer.addr, conn, offer.token, signal)
+    } catch (err) {
+      answer('unreachable', (err as Error).message); return
+    }
+    answer('ok')
+    const maConn = new SocketMultiaddrConnection({
+      socket,
+      // The last /p2p/ names the device we expect: Noise will accept no other key.
+      remoteAddr: multiaddr(`${socketMultiaddr(socket)}/p2p/${conn.remotePeer.toString()}/p2p-circuit/p2p/${fromId.toString()}`),
+      direction: 'inbound',
+      log: this.host.services.upgrade.logger.forComponent('zonegate:relay:conn')
+    })
+    try {
+      await this.host.services.upgrade.upgrader.upgradeInbound(maConn, { signal })
+    } catch (err) {
+      this.#log.debug({ err, from: offer.from }, 'relayed tunnel failed')
+      maConn.abort(err as Error)
+    }
+  }
+
   /** Deliver streams whose target is `name` to `onStream` (an in-process listener). */
   bindName (name: string, onStream: (stream: TunnelStream) => void): () => void {
     if (this.#named.has(name)) throw new E.RTCP_ERR_NAME_IN_USE(name)
@@ -361,8 +461,49 @@ export class RtcpNode extends EventEmitter {
     this.#stopped = true
     const host = this.#host
     this.#host = null
+    await this.#relay?.close()
     await host?.stop()
   }
+}
+
+/** A relayed tunnel's remote address reads <relay port>/p2p/<relay>/p2p-circuit/p2p/<device>. */
+function isRelayed (c: Connection): boolean {
+  return c.remoteAddr.toString().includes('/p2p-circuit')
+}
+
+/** A relay's offer: the token for our half of the session and the relay port. */
+function parseOffer (text: string): { token: string, addr: string } {
+  const o = JSON.parse(text) as { token?: unknown, addr?: unknown }
+  if (typeof o.token !== 'string' || !/^[0-9a-f]{32}$/.test(o.token) || typeof o.addr !== 'string') {
+    throw new E.RTCP_ERR_BAD_HEADER('malformed relay offer')
+  }
+  return { token: o.token, addr: o.addr }
+}
+
+/**
+ * Connect to a relay port and present our token. A relay listening on a wildcard address is
+ * reached at the address we already use for its tunnel.
+ */
+async function connectRelayPort (addr: string, relayConn: Connection, token: string, signal: AbortSignal): Promise<net.Socket> {
+  const hp = parseHostPort(addr, 'listen')
+  if (typeof hp === 'string') throw new E.RTCP_ERR_BAD_HEADER(`bad relay address ${addr}`)
+  let host = hp.host
+  if (host === '0.0.0.0' || host === '::') {
+    const m = /\/ip[46]\/([^/]+)\/tcp\//.exec(relayConn.remoteAddr.toString())
+    host = m?.[1] ?? '127.0.0.1'
+  }
+  const socket = net.connect({ host, port: hp.port, noDelay: true, allowHalfOpen: true, signal })
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => { socket.off('error', reject); resolve() })
+    socket.once('error', reject)
+  })
+  socket.write(`${token}\n`)
+  return socket
+}
+
+function socketMultiaddr (socket: net.Socket): string {
+  const ip = socket.remoteAddress ?? '127.0.0.1'
+  return `/${net.isIPv6(ip) ? 'ip6' : 'ip4'}/${ip}/tcp/${socket.remotePort ?? 0}`
 }
 
 function peerIdFromPrivateKey (key: PrivateKey): PeerId {

@@ -13,7 +13,13 @@ export const HEADER_VERSION = 1
 export const MAX_TARGET_BYTES = 2048
 export const MAX_MESSAGE_BYTES = 512
 
-export const PURPOSES = Object.freeze({ stream: 1, datagram: 2, ping: 3 } as const)
+export const PURPOSES = Object.freeze({
+  stream: 1, //        bytes to a target
+  datagram: 2, //      datagrams to a target (not yet supported)
+  ping: 3, //          keep-alive: answered at once, no target
+  relay: 4, //         to an SN: "relay me to the device <target>"; the result carries a token
+  relay_accept: 5 //   from an SN: "a device wants you, connect to the relay with this token"
+} as const)
 export type Purpose = keyof typeof PURPOSES
 
 export const RESULT_CODES = Object.freeze({

@@ -3,14 +3,15 @@
 //
 //   tunnelCompliance(t, 'tcp', async () => ({ tunnel, listen, dialUrl, refusedUrl, teardown }))
 //
-// Each case runs on a fresh setup() and its own timeout, waits on events (no fixed sleeps) and
-// bounds every loop. Streams a case opens are destroyed before teardown() runs.
+// Each case runs on a fresh setup() with its own timeout and bounds every loop. Cases wait on
+// events; the only timed waits are the slow-reader window (the reader stays paused for 1.5 s by
+// design) and bounded polls where no event exists (a handle finishing its close, a TCP reset that
+// only shows on the next write). Streams a case opens are destroyed before teardown() runs.
 import type tap from 'tap'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Tunnel, TunnelListener, TunnelStream } from '../../src/tunnel/types.ts'
-import { createHash } from 'node:crypto'
 import { acceptOne, Collector, readAll, settleHandles, sha256, socketHandles, watchPeerGone } from './stream-helpers.ts'
 
 export type TapTest = Parameters<Parameters<typeof tap.test>[0]>[0]

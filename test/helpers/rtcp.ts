@@ -29,7 +29,7 @@ export function rtcpConfig (over: Partial<RtcpConfig> = {}): RtcpConfig {
     },
     keepalive: { intervalMs: 1000, timeoutMs: 1000 },
     reconnect: { initialMs: 50, maxMs: 500 },
-    relay: { enabled: false, maxReservations: 128, maxRelayedConnections: 1024 },
+    relay: { enabled: false, listen: '127.0.0.1:0', pendingTimeoutMs: 5000, maxRelayedConnections: 1024 },
     ...over
   }
 }
@@ -38,8 +38,8 @@ export function peer (name: string, d: TestDevice, addrs: string[] = [], extra: 
   return { name, did: d.did, addrs, keep: false, ...extra }
 }
 
-export async function startNode (d: TestDevice, config: RtcpConfig, resolveTarget?: TargetResolver): Promise<RtcpNode> {
+export async function startNode (d: TestDevice, config: RtcpConfig, resolveTarget?: TargetResolver, options?: { onRelayBytes?: (chunk: Buffer) => void }): Promise<RtcpNode> {
   const node = new RtcpNode({ privateKey: d.key, config, logger: silentLogger(), resolveTarget })
-  await node.start()
+  await node.start(options)
   return node
 }

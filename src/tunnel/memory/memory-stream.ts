@@ -80,14 +80,13 @@ export class MemoryStream extends Duplex implements TunnelStream {
     this.#heldWrite = null
     if (peer != null) {
       peer.#peer = null
-      const finished = this.#sentEnd && this.#gotEnd
-      if (!finished && !peer.destroyed) peer.destroy(resetError())
-      // The peer may be waiting to write to us; it will never be read now.
-      const peerHeld = peer.#heldWrite
-      peer.#heldWrite = null
-      peerHeld?.(finished ? null : resetError())
+      // Both directions ended: nothing is cut off, the peer finishes on its own. Otherwise the
+      // peer is reset; its _destroy() releases any write of its own we were holding back.
+      if (!(this.#sentEnd && this.#gotEnd) && !peer.destroyed) peer.destroy(resetError())
     }
-    held?.(err ?? resetError())
+    // Its bytes already sit in the peer's buffer: the write itself succeeded (later writes get
+    // ERR_STREAM_DESTROYED from Node, as on a socket).
+    held?.(err)
     cb(err)
   }
 }

@@ -45,7 +45,7 @@ t.test('the defaults are what a config without limits gets', async t => {
     'keepalive.timeout': r.keepalive.timeoutMs,
     'reconnect.initial': r.reconnect.initialMs,
     'reconnect.max': r.reconnect.maxMs,
-    'relay.max_reservations': r.relay.maxReservations,
+    'relay.pending_timeout': r.relay.pendingTimeoutMs,
     'relay.max_relayed_connections': r.relay.maxRelayedConnections
   }
   t.same(Object.keys(got).sort(), RTCP_LIMITS.map(l => l.key).sort())

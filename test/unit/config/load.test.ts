@@ -40,7 +40,7 @@ t.test('a minimal gateway gets every default', async t => {
     },
     keepalive: { intervalMs: 5000, timeoutMs: 5000 },
     reconnect: { initialMs: 250, maxMs: 5000 },
-    relay: { enabled: false, maxReservations: 1024, maxRelayedConnections: 4096 }
+    relay: { enabled: false, listen: '127.0.0.1:0', pendingTimeoutMs: 10_000, maxRelayedConnections: 4096 }
   })
   t.ok(Object.isFrozen(c) && Object.isFrozen(c.rtcp.limits) && Object.isFrozen(c.rtcp.listen), 'deeply frozen')
 })
@@ -75,7 +75,7 @@ rtcp:
   limits: { max_streams_per_tunnel: 10, max_pending_handshakes: 5, handshake_timeout: 2m, handshake_rate_per_ip: 7, stream_open_rate: 9, stream_buffer: 64KiB, stream_open_timeout: 1500 }
   keepalive: { interval: 1.5s, timeout: 250ms }
   reconnect: { initial: 100, max: 1h }
-  relay: { enabled: true, max_reservations: 3, max_relayed_connections: 4 }
+  relay: { enabled: true, pending_timeout: 3s, max_relayed_connections: 4 }
 stacks:
   - { id: web, listen: 127.0.0.1:8080, forward: "rtcp://home/:3000" }
   - { id: raw, listen: "[::1]:0", forward: "tcp://127.0.0.1:22" }
@@ -93,7 +93,7 @@ stacks:
   })
   t.same(c.rtcp.keepalive, { intervalMs: 1500, timeoutMs: 250 })
   t.same(c.rtcp.reconnect, { initialMs: 100, maxMs: 3_600_000 })
-  t.same(c.rtcp.relay, { enabled: true, maxReservations: 3, maxRelayedConnections: 4 })
+  t.same(c.rtcp.relay, { enabled: true, listen: '127.0.0.1:0', pendingTimeoutMs: 3000, maxRelayedConnections: 4 })
   t.same(c.stacks, [
     { id: 'web', listen: '127.0.0.1:8080', forward: 'rtcp://home/:3000' },
     { id: 'raw', listen: '[::1]:0', forward: 'tcp://127.0.0.1:22' }

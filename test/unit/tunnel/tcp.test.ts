@@ -40,8 +40,8 @@ t.test('listen resolves port 0 and streams carry both ends\' urls', { timeout: 1
   client.destroy(); server.destroy()
 })
 
-t.test('IPv6 loopback: tcp://[::1]:port', { timeout: 10_000 }, async t => {
-  if (!await ipv6Available()) { t.skip('::1 is not configured on this machine'); return }
+const v6 = await ipv6Available()
+t.test('IPv6 loopback: tcp://[::1]:port', { timeout: 10_000, skip: v6 ? false : '::1 is not configured on this machine' }, async t => {
   const tunnel = tcpTunnel(deps)
   t.teardown(() => tunnel.close?.())
   const l = await tunnel.listen(new URL('tcp://[::1]:0'))
