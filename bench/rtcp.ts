@@ -53,13 +53,28 @@ function emit (bench: string, params: Record<string, unknown>, unit: string, val
   process.stdout.write(JSON.stringify({ bench, params, unit, value: Number(value.toFixed(3)), ...extra, node: process.version, commit }) + '\n')
 }
 
-async function iperfGbps (port: number): Promise<number> {
+async function iperfOnce (port: number): Promise<{ gbps: number, error?: string }> {
   const out = await new Promise<string>((resolve) => {
     const c = spawn('iperf3', ['-c', '127.0.0.1', '-p', String(port), '-t', String(SECS), '-O', '1', '-P', '1', '-J'], { stdio: ['ignore', 'pipe', 'ignore'] })
     let s = ''; c.stdout.on('data', d => { s += d }); c.on('close', () => resolve(s))
     setTimeout(() => c.kill('SIGKILL'), (SECS + 30) * 1000).unref()
   })
-  try { return JSON.parse(out).end.sum_received.bits_per_second / 1e9 } catch { return NaN }
+  try {
+    const j = JSON.parse(out)
+    if (j.error != null) return { gbps: NaN, error: j.error }
+    return { gbps: j.end.sum_received.bits_per_second / 1e9 }
+  } catch { return { gbps: NaN, error: out.slice(0, 200) } }
+}
+
+/** iperf3's server runs one test at a time and may still be closing the last one: retry a little. */
+async function iperfGbps (port: number): Promise<number> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const r = await iperfOnce(port)
+    if (!Number.isNaN(r.gbps)) return r.gbps
+    log(`iperf3 attempt ${attempt + 1} failed: ${r.error}`)
+    await new Promise(resolve => setTimeout(resolve, 1000))
+  }
+  return NaN
 }
 
 async function pingPong (port: number, n = 5000): Promise<{ p50: number, p99: number }> {
@@ -167,7 +182,7 @@ async function main (): Promise<void> {
   // idle device tunnels held by an SN: RSS growth per tunnel
   const sn2Port = await freePort()
   const ids2 = await keygen(dir, 'sn2')
-  const sn2 = zonegate(t, 'sn2', ['sn', '-c', await writeConfig(dir, 'sn2', { role: 'sn', log: quiet, device: { key: ids2.file }, rtcp: { listen: [`127.0.0.1:${sn2Port}`], trust: { allow_any: true }, keepalive: { interval: '30s', timeout: '10s' }, limits: { handshake_rate_per_ip: 100000, max_pending_handshakes: 1024 }, relay: { max_reservations: TUNNELS + 100 } } })])
+  const sn2 = zonegate(t, 'sn2', ['sn', '-c', await writeConfig(dir, 'sn2', { role: 'sn', log: quiet, device: { key: ids2.file }, rtcp: { listen: [`127.0.0.1:${sn2Port}`], trust: { allow_any: true }, keepalive: { interval: '30s', timeout: '10s' }, limits: { handshake_rate_per_ip: 100000, max_pending_handshakes: 1024 }, relay: { max_relayed_connections: TUNNELS + 100 } } })])
   await waitPort(sn2Port)
   await new Promise(r => setTimeout(r, 1000))
   const rss = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024
