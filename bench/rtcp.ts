@@ -81,7 +81,14 @@ async function pingPong (port: number, n = 5000): Promise<{ p50: number, p99: nu
   const s = net.connect({ port, host: '127.0.0.1', noDelay: true })
   await once(s, 'connect')
   const times: number[] = []
-  const one = (): Promise<void> => new Promise(resolve => { s.once('data', () => resolve()); s.write('x') })
+  let failure: Error | null = null
+  s.on('error', (err) => { failure = err })
+  const one = (): Promise<void> => new Promise((resolve, reject) => {
+    if (failure != null) { reject(failure); return }
+    s.once('data', () => resolve())
+    s.once('close', () => reject(failure ?? new Error('connection closed')))
+    s.write('x')
+  })
   for (let i = 0; i < 300; i++) await one()
   for (let i = 0; i < n; i++) { const a = process.hrtime.bigint(); await one(); times.push(Number(process.hrtime.bigint() - a) / 1000) }
   s.destroy()
@@ -123,9 +130,11 @@ async function main (): Promise<void> {
       rtcp: { trust: { devices: [ids.home.did, ids.sn.did] }, peers: { sn: { did: ids.sn.did, addrs: [`127.0.0.1:${snPort}`] }, home: { did: ids.home.did, ...homePeer } } },
       stacks: [{ id: 'iperf', listen: '127.0.0.1:0', forward: `rtcp://home/:${iperfPort}` }, { id: 'echo', listen: '127.0.0.1:0', forward: `rtcp://home/:${echoPort}` }]
     })])
+    procs.push(p)
     const [a, b] = [await p.listening({ stack: 'iperf' }), await p.listening({ stack: 'echo' })]
     return { name: name === 'rd' ? 'rtcp-direct' : 'rtcp-relay', iperf: Number(a.port), echo: Number(b.port) }
   }
+  const procs: ZonegateProcess[] = [sn, home]
   paths.push(await remote('rd', { addrs: [homeRtcp.host], keep: true }))
   paths.push(await remote('rr', { via: 'sn', keep: true }))
 
@@ -151,7 +160,13 @@ async function main (): Promise<void> {
   for (const p of paths) {
     const samples: number[] = []
     for (let i = 0; i < RUNS; i++) samples.push(await iperfGbps(p.iperf))
-    const rtt = await pingPong(p.echo)
+    let rtt = { p50: NaN, p99: NaN }
+    try {
+      rtt = await pingPong(p.echo)
+    } catch (err) {
+      log(`${p.name}: round trip failed: ${(err as Error).message}`)
+      for (const z of procs) for (const l of z.lines.filter(l => l.level >= 40).slice(-5)) log(`  [${z.name}] ${JSON.stringify(l).slice(0, 400)}`)
+    }
     results.set(p.name, { gbps: median(samples), samples: samples.map(x => Number(x.toFixed(3))), ...rtt })
     log(`${p.name}: ${median(samples).toFixed(2)} Gbit/s, rtt p50 ${rtt.p50.toFixed(1)} us`)
   }
