@@ -10,6 +10,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import type { ComponentLogger, ConnectionGater, PrivateKey, Upgrader } from '@libp2p/interface'
 import type { RtcpConfig } from '../config/types.ts'
 import { tcpMultiaddr } from './peer-book.ts'
+import { noiseCrypto } from './noise-crypto.ts'
 
 export const RTCP_PROTOCOL = '/zonegate/rtcp/1.0.0'
 
@@ -32,7 +33,7 @@ export async function createHost ({ privateKey, config, gater }: HostInit): Prom
     start: false,
     addresses: { listen: config.listen.map(a => tcpMultiaddr(a).toString()) },
     transports: [tcp({ inboundSocketInactivityTimeout: 0, outboundSocketInactivityTimeout: 0 })],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noise({ crypto: noiseCrypto })],
     streamMuxers: [yamux({
       maxInboundStreams: limits.maxStreamsPerTunnel,
       maxOutboundStreams: limits.maxStreamsPerTunnel,
