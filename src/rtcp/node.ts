@@ -3,7 +3,7 @@
 // incoming streams by resolving the target with rules of its own (the injected resolver).
 import { EventEmitter } from 'node:events'
 import type { Duplex } from 'node:stream'
-import net from 'node:net'
+import type net from 'node:net'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Connection, PeerId, PrivateKey, Stream, MultiaddrConnection } from '@libp2p/interface'
 import type { Logger } from '../core/logger.ts'
@@ -15,7 +15,7 @@ import { didFromPeerId, peerIdFromDid } from '../identity/did.ts'
 import { createHost, RTCP_PROTOCOL, type RtcpHost } from './libp2p-host.ts'
 import { SpliceServer } from './relay/splice-server.ts'
 import { SocketMultiaddrConnection } from './relay/socket-conn.ts'
-import { parseHostPort } from '../config/host-port.ts'
+import { parseOffer, connectRelayPort, socketMultiaddr } from './relay/offer.ts'
 import { PeerBook, type KnownPeer } from './peer-book.ts'
 import { RtcpStreamDuplex } from './stream-duplex.ts'
 import { readHeader } from './header-io.ts'
@@ -469,41 +469,6 @@ export class RtcpNode extends EventEmitter {
 /** A relayed tunnel's remote address reads <relay port>/p2p/<relay>/p2p-circuit/p2p/<device>. */
 function isRelayed (c: Connection): boolean {
   return c.remoteAddr.toString().includes('/p2p-circuit')
-}
-
-/** A relay's offer: the token for our half of the session and the relay port. */
-function parseOffer (text: string): { token: string, addr: string } {
-  const o = JSON.parse(text) as { token?: unknown, addr?: unknown }
-  if (typeof o.token !== 'string' || !/^[0-9a-f]{32}$/.test(o.token) || typeof o.addr !== 'string') {
-    throw new E.RTCP_ERR_BAD_HEADER('malformed relay offer')
-  }
-  return { token: o.token, addr: o.addr }
-}
-
-/**
- * Connect to a relay port and present our token. A relay listening on a wildcard address is
- * reached at the address we already use for its tunnel.
- */
-async function connectRelayPort (addr: string, relayConn: Connection, token: string, signal: AbortSignal): Promise<net.Socket> {
-  const hp = parseHostPort(addr, 'listen')
-  if (typeof hp === 'string') throw new E.RTCP_ERR_BAD_HEADER(`bad relay address ${addr}`)
-  let host = hp.host
-  if (host === '0.0.0.0' || host === '::') {
-    const m = /\/ip[46]\/([^/]+)\/tcp\//.exec(relayConn.remoteAddr.toString())
-    host = m?.[1] ?? '127.0.0.1'
-  }
-  const socket = net.connect({ host, port: hp.port, noDelay: true, allowHalfOpen: true, signal })
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => { socket.off('error', reject); resolve() })
-    socket.once('error', reject)
-  })
-  socket.write(`${token}\n`)
-  return socket
-}
-
-function socketMultiaddr (socket: net.Socket): string {
-  const ip = socket.remoteAddress ?? '127.0.0.1'
-  return `/${net.isIPv6(ip) ? 'ip6' : 'ip4'}/${ip}/tcp/${socket.remotePort ?? 0}`
 }
 
 function peerIdFromPrivateKey (key: PrivateKey): PeerId {

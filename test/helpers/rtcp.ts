@@ -4,6 +4,7 @@ import type { PrivateKey } from '@libp2p/interface'
 import type { RtcpConfig, RtcpPeerConfig } from '../../src/config/types.ts'
 import { RtcpNode, type TargetResolver } from '../../src/rtcp/node.ts'
 import { silentLogger } from '../../src/core/logger.ts'
+import { defaultRtcpConfig } from '../../src/config/defaults.ts'
 
 export interface TestDevice { key: PrivateKey, did: string }
 
@@ -12,26 +13,14 @@ export async function device (): Promise<TestDevice> {
   return { key, did: `did:dev:${Buffer.from(key.publicKey.raw).toString('base64url')}` }
 }
 
+/** Defaults of a config file, with tunnels and timeouts made faster for tests. */
 export function rtcpConfig (over: Partial<RtcpConfig> = {}): RtcpConfig {
-  return {
-    listen: [],
-    trust: { devices: [], allowAny: false },
-    peers: [],
-    targets: 'loopback',
-    limits: {
-      maxStreamsPerTunnel: 4096,
-      maxPendingHandshakes: 64,
-      handshakeTimeoutMs: 5000,
-      handshakeRatePerIp: 100,
-      streamOpenRate: 5000,
-      streamBufferBytes: 1024 * 1024,
-      streamOpenTimeoutMs: 5000
-    },
-    keepalive: { intervalMs: 1000, timeoutMs: 1000 },
-    reconnect: { initialMs: 50, maxMs: 500 },
-    relay: { enabled: false, listen: '127.0.0.1:0', pendingTimeoutMs: 5000, maxRelayedConnections: 1024 },
-    ...over
-  }
+  const base = defaultRtcpConfig()
+  base.limits = { ...base.limits, handshakeTimeoutMs: 5000, handshakeRatePerIp: 100, streamOpenRate: 5000, streamBufferBytes: 1024 * 1024, streamOpenTimeoutMs: 5000 }
+  base.keepalive = { intervalMs: 1000, timeoutMs: 1000 }
+  base.reconnect = { initialMs: 50, maxMs: 500 }
+  base.relay = { ...base.relay, pendingTimeoutMs: 5000, maxRelayedConnections: 1024 }
+  return { ...base, ...over }
 }
 
 export function peer (name: string, d: TestDevice, addrs: string[] = [], extra: Partial<RtcpPeerConfig> = {}): RtcpPeerConfig {

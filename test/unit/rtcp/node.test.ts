@@ -6,6 +6,7 @@ import { TunnelRegistry } from '../../../src/tunnel/registry.ts'
 import { tcpTunnel } from '../../../src/tunnel/tcp/index.ts'
 import { policyResolver } from '../../../src/rtcp/target-policy.ts'
 import { silentLogger } from '../../../src/core/logger.ts'
+import { closedPort } from '../../helpers/free-port.ts'
 
 async function echoServer (t: { teardown: (fn: () => void) => void }): Promise<number> {
   const srv = net.createServer(s => s.pipe(s))
@@ -80,8 +81,7 @@ t.test('targets outside the policy are refused with a coded error; a closed port
   const pa = nodeB.peers.resolve('a')
   await t.rejects(nodeB.openStream(pa, 'example.com:80', { signal: AbortSignal.timeout(5000) }), { code: 'RTCP_ERR_REFUSED' })
   await t.rejects(nodeB.openStream(pa, 'rtcp://x/:1', { signal: AbortSignal.timeout(5000) }), { code: 'RTCP_ERR_REFUSED' })
-  const closed = net.createServer(); closed.listen(0, '127.0.0.1'); await once(closed, 'listening')
-  const port = (closed.address() as net.AddressInfo).port; closed.close()
+  const port = await closedPort()
   await t.rejects(nodeB.openStream(pa, `:${port}`, { signal: AbortSignal.timeout(5000) }), { code: 'TUN_ERR_CONNECT_REFUSED' })
 })
 

@@ -1,9 +1,8 @@
 // A relayed rtcp tunnel (device B → SN relay port ← device A) passes the same compliance suite as
 // a direct one: half-close, resets, backpressure and clean teardown all cross the relay.
 import t from 'tap'
-import net from 'node:net'
-import { once } from 'node:events'
 import { tunnelCompliance } from '../../compliance/tunnel.suite.ts'
+import { closedPort } from '../../helpers/free-port.ts'
 import { device, rtcpConfig, peer, startNode } from '../../helpers/rtcp.ts'
 import { rtcpTunnel } from '../../../src/rtcp/tunnel.ts'
 import { TunnelRegistry } from '../../../src/tunnel/registry.ts'
@@ -25,12 +24,7 @@ tunnelCompliance(t, 'rtcp through a relay', async () => {
     tunnel: rtcpTunnel(nodeB),
     listen: async () => await atA.listen(new URL(`rtcp://local/svc${++n}`)),
     dialUrl: (listener) => new URL(`rtcp://a${listener.url.pathname}`),
-    refusedUrl: async () => {
-      const srv = net.createServer(); srv.listen(0, '127.0.0.1'); await once(srv, 'listening')
-      const port = (srv.address() as net.AddressInfo).port
-      await new Promise<void>(resolve => srv.close(() => resolve()))
-      return new URL(`rtcp://a/:${port}`)
-    },
+    refusedUrl: async () => new URL(`rtcp://a/:${await closedPort()}`),
     teardown: async () => { await nodeB.stop(); await nodeA.stop(); await snNode.stop() }
   }
 })

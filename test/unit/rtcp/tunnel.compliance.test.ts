@@ -1,9 +1,8 @@
 // The rtcp:// kind passes the same compliance suite as every other tunnel kind: device B opens
 // streams to a named listener on device A over one rtcp tunnel.
 import t from 'tap'
-import net from 'node:net'
-import { once } from 'node:events'
 import { tunnelCompliance } from '../../compliance/tunnel.suite.ts'
+import { closedPort } from '../../helpers/free-port.ts'
 import { device, rtcpConfig, peer, startNode } from '../../helpers/rtcp.ts'
 import { rtcpTunnel } from '../../../src/rtcp/tunnel.ts'
 import { TunnelRegistry } from '../../../src/tunnel/registry.ts'
@@ -22,12 +21,7 @@ tunnelCompliance(t, 'rtcp', async () => {
     tunnel: rtcpTunnel(nodeB),
     listen: async () => await atA.listen(new URL(`rtcp://local/svc${++n}`)),
     dialUrl: (listener) => new URL(`rtcp://a${listener.url.pathname}`),
-    refusedUrl: async () => {
-      const srv = net.createServer(); srv.listen(0, '127.0.0.1'); await once(srv, 'listening')
-      const port = (srv.address() as net.AddressInfo).port
-      await new Promise<void>(resolve => srv.close(() => resolve()))
-      return new URL(`rtcp://a/:${port}`)
-    },
+    refusedUrl: async () => new URL(`rtcp://a/:${await closedPort()}`),
     teardown: async () => { await nodeB.stop(); await nodeA.stop() }
   }
 })
