@@ -94,7 +94,8 @@ export interface RelayZone {
 }
 
 /** SN + home (dials out only, keeps its tunnel) + remote (reaches home via the SN). */
-export async function relayZone (t: TapLike, dir: string, homePort: number): Promise<RelayZone> {
+/** `homeKeepalive: null` leaves home's keep-alive at the config defaults. */
+export async function relayZone (t: TapLike, dir: string, homePort: number, options: { homeKeepalive?: Record<string, string> | null } = {}): Promise<RelayZone> {
   const ids = { sn: await keygen(dir, 'sn'), home: await keygen(dir, 'home'), remote: await keygen(dir, 'remote') }
   const snPort = await freePort()
   const snConfig = await writeConfig(dir, 'sn', {
@@ -108,7 +109,7 @@ export async function relayZone (t: TapLike, dir: string, homePort: number): Pro
     rtcp: {
       trust: { devices: ['sn', ids.remote.did] },
       peers: { sn: { did: ids.sn.did, addrs: [`127.0.0.1:${snPort}`], keep: true } },
-      keepalive: FAST_KEEPALIVE,
+      ...(options.homeKeepalive === null ? {} : { keepalive: options.homeKeepalive ?? FAST_KEEPALIVE }),
       reconnect: FAST_RECONNECT
     }
   })

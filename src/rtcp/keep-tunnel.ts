@@ -101,8 +101,9 @@ export class KeepTunnel {
         }, (err: Error) => {
           if (done) return
           // A peer that does not answer within the timeout is dead even if TCP has not noticed.
-          conn.abort(new RTCP_ERR_PING_TIMEOUT(peer.name, err.message, { cause: err }))
+          // Record why first: closing the connection reports 'tunnel:down' synchronously.
           finish(`ping failed: ${err.message}`)
+          conn.abort(new RTCP_ERR_PING_TIMEOUT(peer.name, err.message, { cause: err }))
         }).finally(() => { inFlight = false })
       }, keepalive.intervalMs)
       timer.unref?.()

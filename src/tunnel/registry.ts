@@ -28,14 +28,15 @@ export class TunnelRegistry {
     return [...this.#kinds.keys()]
   }
 
-  open (url: string | URL, options: OpenOptions): Promise<TunnelStream> {
+  // async: a bad URL or an unknown scheme rejects like any other failure to open, never throws.
+  async open (url: string | URL, options: OpenOptions): Promise<TunnelStream> {
     const u = parseTunnelUrl(url)
-    return this.get(u.protocol).open(u, options)
+    return await this.get(u.protocol).open(u, options)
   }
 
-  listen (url: string | URL, options?: ListenOptions): Promise<TunnelListener> {
+  async listen (url: string | URL, options?: ListenOptions): Promise<TunnelListener> {
     const u = parseTunnelUrl(url)
-    return this.get(u.protocol).listen(u, options)
+    return await this.get(u.protocol).listen(u, options)
   }
 
   async close (): Promise<void> {

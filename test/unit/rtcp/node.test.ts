@@ -7,6 +7,7 @@ import { tcpTunnel } from '../../../src/tunnel/tcp/index.ts'
 import { policyResolver } from '../../../src/rtcp/target-policy.ts'
 import { silentLogger } from '../../../src/core/logger.ts'
 import { closedPort } from '../../helpers/free-port.ts'
+import { rtcpTunnel } from '../../../src/rtcp/tunnel.ts'
 
 async function echoServer (t: { teardown: (fn: () => void) => void }): Promise<number> {
   const srv = net.createServer(s => s.pipe(s))
@@ -98,4 +99,54 @@ t.test('stream-open rate limit answers rate_limited', async t => {
   const limited = results.filter(r => r.status === 'rejected' && (r.reason as { code?: string }).code === 'RTCP_ERR_RATE_LIMITED')
   t.ok(limited.length >= 5, `some opens were rate-limited (${limited.length} of 12)`)
   t.ok(results.some(r => r.status === 'fulfilled'), 'the burst went through')
+})
+
+t.test('a connection that never finishes its handshake is dropped after handshake_timeout', async t => {
+  const a = await device()
+  const cfg = rtcpConfig({ listen: ['127.0.0.1:0'], trust: { devices: [], allowAny: true } })
+  cfg.limits.handshakeTimeoutMs = 300
+  const nodeA = await startNode(a, cfg)
+  t.teardown(() => nodeA.stop())
+  const [host, port] = nodeA.listenAddrs()[0].split(':')
+  const s = net.connect(Number(port), host)
+  s.on('error', () => {})
+  await once(s, 'connect')
+  const started = performance.now()
+  await new Promise(resolve => s.once('close', resolve)) // a reset, not an 'error' to fail on
+  const ms = performance.now() - started
+  t.ok(ms >= 250 && ms < 3000, `closed after ${Math.round(ms)} ms of silence`)
+})
+
+t.test('pending handshakes past the limit are refused', async t => {
+  const a = await device()
+  const cfg = rtcpConfig({ listen: ['127.0.0.1:0'], trust: { devices: [], allowAny: true } })
+  cfg.limits.maxPendingHandshakes = 3
+  cfg.limits.handshakeTimeoutMs = 5000
+  const nodeA = await startNode(a, cfg)
+  t.teardown(() => nodeA.stop())
+  const [host, port] = nodeA.listenAddrs()[0].split(':')
+  const sockets = Array.from({ length: 6 }, () => { const s = net.connect(Number(port), host); s.on('error', () => {}); return s })
+  t.teardown(() => { for (const s of sockets) s.destroy() })
+  // Connections past the limit are closed at once; the first three wait in their handshake.
+  const closedQuickly = await Promise.all(sockets.map(s => new Promise<boolean>(resolve => {
+    const timer = setTimeout(() => resolve(false), 1000)
+    s.once('close', () => { clearTimeout(timer); resolve(true) })
+  })))
+  t.equal(closedQuickly.filter(Boolean).length, 3, 'three refused at once, three still pending')
+})
+
+t.test('rtcp URLs name a peer by configured name, bare key, or percent-encoded did', async t => {
+  const [a, b] = [await device(), await device()]
+  const registry = new TunnelRegistry().register(tcpTunnel({ logger: silentLogger() }))
+  const nodeA = await startNode(a, rtcpConfig({ listen: ['127.0.0.1:0'], trust: { devices: [b.did], allowAny: false } }), policyResolver('loopback', registry))
+  t.teardown(() => nodeA.stop())
+  const nodeB = await startNode(b, rtcpConfig({ peers: [peer('a', a, nodeA.listenAddrs())] }))
+  t.teardown(() => nodeB.stop())
+  const port = await echoServer(t)
+  const kind = rtcpTunnel(nodeB)
+  for (const host of ['a', a.did.slice(8), encodeURIComponent(a.did)]) {
+    const s = await kind.open(new URL(`rtcp://${host}/:${port}`), { signal: AbortSignal.timeout(5000) })
+    t.equal((await roundTrip(s as any, Buffer.from(host))).toString(), host, `rtcp://${host.slice(0, 16)}…/`)
+  }
+  await t.rejects(kind.open(new URL(`rtcp://nobody/:${port}`), { signal: AbortSignal.timeout(5000) }), { code: 'RTCP_ERR_UNKNOWN_PEER' })
 })
