@@ -233,10 +233,16 @@ async function main (): Promise<void> {
   void sn; void home
 }
 
+async function cleanup (): Promise<void> {
+  for (const fn of cleanups.splice(0).reverse()) { try { await fn() } catch {} }
+  rmSync(dir, { recursive: true, force: true })
+}
+// Whatever goes wrong, stop every process this benchmark started before exiting.
+process.on('uncaughtException', (err) => { log(`failed: ${err.stack ?? err.message}`); void cleanup().finally(() => process.exit(1)) })
+process.on('SIGINT', () => { void cleanup().finally(() => process.exit(130)) })
 try {
   await main()
 } finally {
-  for (const fn of cleanups.reverse()) { try { await fn() } catch {} }
-  rmSync(dir, { recursive: true, force: true })
+  await cleanup()
 }
 process.exit(0)

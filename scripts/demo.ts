@@ -93,7 +93,7 @@ const sn = zonegate('sn', ['sn', '-c', config('sn', {
   role: 'sn', device: { key: ids.sn.file },
   rtcp: { listen: [`127.0.0.1:${snPort}`], trust: { devices: [ids.home.did, ids.remote.did] } }
 })])
-const snUrl = new URL((await sn.line(l => l.msg === 'listening')).url)
+const snUrl = new URL((await sn.line(l => l.msg === 'listening' && String(l.url).startsWith('rtcp:'))).url)
 const home = zonegate('home', ['gateway', '-c', config('home', {
   role: 'gateway', device: { key: ids.home.file },
   rtcp: { trust: { devices: ['sn', ids.remote.did] }, peers: { sn: { did: ids.sn.did, addrs: [snUrl.host], keep: true } } }

@@ -113,8 +113,18 @@ async function start (role: 'gateway' | 'sn', config: GatewayConfig | SnConfig, 
   return await runSn(config as SnConfig, { logger })
 }
 
+/** How long exiting waits for the last log lines to be written. */
+const FLUSH_TIMEOUT_MS = 1000
+
 function flushAndExit (logger: Logger, code: number): void {
-  logger.flush(() => process.exit(code))
+  // A broken or stalled stdout (the reader died) must not keep the process alive: flush if we
+  // can, exit regardless.
+  setTimeout(() => process.exit(code), FLUSH_TIMEOUT_MS)
+  try {
+    logger.flush(() => process.exit(code))
+  } catch {
+    process.exit(code)
+  }
 }
 
 async function serve (role: 'gateway' | 'sn', file: string): Promise<void> {

@@ -17,7 +17,14 @@ export function createRootLogger (options: LoggerOptions = {}): Logger {
       paths: ['key', 'token', 'password', 'secret', '*.key', '*.token', '*.password', 'headers.authorization'],
       censor: '[redacted]'
     }
-  }, pino.destination({ fd: options.fd ?? 1, sync: false }))
+  }, pino.destination({
+    fd: options.fd ?? 1,
+    // Synchronous writes, as Node's own stdout does on pipes. With asynchronous ones, pino
+    // flushes at exit with sonic-boom's flushSync, which (4.2) retries an EPIPE forever: a
+    // gateway whose log reader died could never stop. A sync write that hits EPIPE is caught
+    // by pino, which then stops logging.
+    sync: true
+  }))
 }
 
 /** A logger that drops everything; for unit tests and library use without a logger. */
