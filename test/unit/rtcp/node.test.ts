@@ -25,13 +25,19 @@ async function roundTrip (s: NodeJS.ReadWriteStream & { end: (b?: Buffer) => voi
   return Buffer.concat(chunks)
 }
 
-t.test('a device dials another, opens a stream to a loopback port, and echo works', async t => {
+/** A listens and admits B; B knows A by name ("a") and address. A answers loopback targets. */
+async function listenerAndDialer (t: { teardown: (fn: () => unknown) => void }) {
   const [a, b] = [await device(), await device()]
   const registry = new TunnelRegistry().register(tcpTunnel({ logger: silentLogger() }))
   const nodeA = await startNode(a, rtcpConfig({ listen: ['127.0.0.1:0'], trust: { devices: [b.did], allowAny: false } }), policyResolver('loopback', registry))
   t.teardown(() => nodeA.stop())
   const nodeB = await startNode(b, rtcpConfig({ peers: [peer('a', a, nodeA.listenAddrs())] }))
   t.teardown(() => nodeB.stop())
+  return { a, b, nodeA, nodeB }
+}
+
+t.test('a device dials another, opens a stream to a loopback port, and echo works', async t => {
+  const { a, nodeA, nodeB } = await listenerAndDialer(t)
   const port = await echoServer(t)
   const s = await nodeB.openStream(nodeB.peers.resolve('a'), `:${port}`, { signal: AbortSignal.timeout(5000) })
   const back = await roundTrip(s as any, Buffer.from('hello through rtcp'))
@@ -73,12 +79,7 @@ t.test('untrusted device is refused and the refusal is reported with its identit
 })
 
 t.test('targets outside the policy are refused with a coded error; a closed port is connect-refused', async t => {
-  const [a, b] = [await device(), await device()]
-  const registry = new TunnelRegistry().register(tcpTunnel({ logger: silentLogger() }))
-  const nodeA = await startNode(a, rtcpConfig({ listen: ['127.0.0.1:0'], trust: { devices: [b.did], allowAny: false } }), policyResolver('loopback', registry))
-  t.teardown(() => nodeA.stop())
-  const nodeB = await startNode(b, rtcpConfig({ peers: [peer('a', a, nodeA.listenAddrs())] }))
-  t.teardown(() => nodeB.stop())
+  const { a, nodeA, nodeB } = await listenerAndDialer(t)
   const pa = nodeB.peers.resolve('a')
   await t.rejects(nodeB.openStream(pa, 'example.com:80', { signal: AbortSignal.timeout(5000) }), { code: 'RTCP_ERR_REFUSED' })
   await t.rejects(nodeB.openStream(pa, 'rtcp://x/:1', { signal: AbortSignal.timeout(5000) }), { code: 'RTCP_ERR_REFUSED' })
@@ -136,12 +137,7 @@ t.test('pending handshakes past the limit are refused', async t => {
 })
 
 t.test('rtcp URLs name a peer by configured name, bare key, or percent-encoded did', async t => {
-  const [a, b] = [await device(), await device()]
-  const registry = new TunnelRegistry().register(tcpTunnel({ logger: silentLogger() }))
-  const nodeA = await startNode(a, rtcpConfig({ listen: ['127.0.0.1:0'], trust: { devices: [b.did], allowAny: false } }), policyResolver('loopback', registry))
-  t.teardown(() => nodeA.stop())
-  const nodeB = await startNode(b, rtcpConfig({ peers: [peer('a', a, nodeA.listenAddrs())] }))
-  t.teardown(() => nodeB.stop())
+  const { a, nodeA, nodeB } = await listenerAndDialer(t)
   const port = await echoServer(t)
   const kind = rtcpTunnel(nodeB)
   for (const host of ['a', a.did.slice(8), encodeURIComponent(a.did)]) {
