@@ -2,9 +2,8 @@
 // a direct one: half-close, resets, backpressure and clean teardown all cross the relay.
 import t from 'tap'
 import { tunnelCompliance } from '../../compliance/tunnel.suite.ts'
-import { closedPort } from '../../helpers/free-port.ts'
+import { rtcpComplianceSetup } from '../../helpers/rtcp-compliance.ts'
 import { device, rtcpConfig, peer, startNode } from '../../helpers/rtcp.ts'
-import { rtcpTunnel } from '../../../src/rtcp/tunnel.ts'
 import { TunnelRegistry } from '../../../src/tunnel/registry.ts'
 import { tcpTunnel } from '../../../src/tunnel/tcp/index.ts'
 import { policyResolver } from '../../../src/rtcp/target-policy.ts'
@@ -18,13 +17,5 @@ tunnelCompliance(t, 'rtcp through a relay', async () => {
   const nodeA = await startNode(a, rtcpConfig({ peers: [peer('sn', sn, snNode.listenAddrs())], trust: { devices: [b.did, sn.did], allowAny: false } }), policyResolver('loopback', registry))
   await nodeA.connect(nodeA.peers.resolve('sn'), AbortSignal.timeout(5000))
   const nodeB = await startNode(b, rtcpConfig({ peers: [peer('sn', sn, snNode.listenAddrs()), peer('a', a, [], { via: 'sn' })], trust: { devices: [sn.did, a.did], allowAny: false } }))
-  const atA = rtcpTunnel(nodeA)
-  let n = 0
-  return {
-    tunnel: rtcpTunnel(nodeB),
-    listen: async () => await atA.listen(new URL(`rtcp://local/svc${++n}`)),
-    dialUrl: (listener) => new URL(`rtcp://a${listener.url.pathname}`),
-    refusedUrl: async () => new URL(`rtcp://a/:${await closedPort()}`),
-    teardown: async () => { await nodeB.stop(); await nodeA.stop(); await snNode.stop() }
-  }
+  return rtcpComplianceSetup(nodeA, nodeB, async () => { await nodeB.stop(); await nodeA.stop(); await snNode.stop() })
 })

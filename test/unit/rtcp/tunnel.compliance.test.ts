@@ -2,9 +2,8 @@
 // streams to a named listener on device A over one rtcp tunnel.
 import t from 'tap'
 import { tunnelCompliance } from '../../compliance/tunnel.suite.ts'
-import { closedPort } from '../../helpers/free-port.ts'
+import { rtcpComplianceSetup } from '../../helpers/rtcp-compliance.ts'
 import { device, rtcpConfig, peer, startNode } from '../../helpers/rtcp.ts'
-import { rtcpTunnel } from '../../../src/rtcp/tunnel.ts'
 import { TunnelRegistry } from '../../../src/tunnel/registry.ts'
 import { tcpTunnel } from '../../../src/tunnel/tcp/index.ts'
 import { policyResolver } from '../../../src/rtcp/target-policy.ts'
@@ -15,13 +14,5 @@ tunnelCompliance(t, 'rtcp', async () => {
   const registry = new TunnelRegistry().register(tcpTunnel({ logger: silentLogger() }))
   const nodeA = await startNode(a, rtcpConfig({ listen: ['127.0.0.1:0'], trust: { devices: [b.did], allowAny: false } }), policyResolver('loopback', registry))
   const nodeB = await startNode(b, rtcpConfig({ peers: [peer('a', a, nodeA.listenAddrs())] }))
-  const atA = rtcpTunnel(nodeA)
-  let n = 0
-  return {
-    tunnel: rtcpTunnel(nodeB),
-    listen: async () => await atA.listen(new URL(`rtcp://local/svc${++n}`)),
-    dialUrl: (listener) => new URL(`rtcp://a${listener.url.pathname}`),
-    refusedUrl: async () => new URL(`rtcp://a/:${await closedPort()}`),
-    teardown: async () => { await nodeB.stop(); await nodeA.stop() }
-  }
+  return rtcpComplianceSetup(nodeA, nodeB, async () => { await nodeB.stop(); await nodeA.stop() })
 })
