@@ -1,13 +1,14 @@
 // Help texts of the zonegate command and its subcommands.
 
-export const COMMAND_NAMES = Object.freeze(['gateway', 'sn', 'validate', 'keygen', 'help'] as const)
+export const COMMAND_NAMES = Object.freeze(['gateway', 'sn', 'validate', 'route', 'reload', 'status', 'keygen', 'help'] as const)
 export type CommandName = typeof COMMAND_NAMES[number]
 
 const COMMAND_USAGE: Readonly<Record<CommandName, string>> = Object.freeze({
   gateway: `Usage: zonegate gateway -c FILE
 
-Run a gateway: its rtcp tunnels (listeners, kept tunnels to peers) and its stacks.
+Run a gateway: its rtcp tunnels (listeners, kept tunnels to peers), its stacks and chains.
 Logs JSON lines on stdout. SIGINT or SIGTERM stops it cleanly; a second signal exits at once.
+SIGHUP reloads the config file (as "zonegate reload" does).
 
 Options:
   -c, --config FILE   the gateway config (YAML; see docs/config.md)
@@ -31,6 +32,42 @@ Options:
   -c, --config FILE   the config file to check
       --role ROLE     check as this role (gateway or sn) when the file has no role key
       --check-files   also check that the device key file exists and holds an Ed25519 key
+  -h, --help          show this help
+`,
+  route: `Usage: zonegate route -c FILE (--sni NAME | --url URL) [options]
+
+Dry run: print the route a connection or request would take through the chains of a gateway
+config, and why each route before it did not match. Nothing is started.
+
+Options:
+  -c, --config FILE   the gateway config
+      --sni NAME      a TLS connection with this server name
+      --url URL       an HTTP request (https:// also implies --sni with its host)
+      --stack ID      the stack it arrives on (default: the first stack)
+      --method M      the request method (default GET)
+      --header K:V    a request header (repeatable)
+      --alpn P        an ALPN protocol the client offers (repeatable)
+      --source IP     the client address (default 127.0.0.1)
+      --peer DID      the device, for streams that arrive over rtcp
+  -h, --help          show this help
+`,
+  reload: `Usage: zonegate reload -c FILE
+
+Ask the running gateway of FILE to load it again, through its control API (the file's control
+section). A config that fails validation changes nothing; the problems are printed.
+Established connections keep flowing. Exit status: 0 reloaded, 1 refused or unreachable.
+
+Options:
+  -c, --config FILE   the gateway config the running gateway was started with
+  -h, --help          show this help
+`,
+  status: `Usage: zonegate status -c FILE
+
+Print the status of the running gateway of FILE (stacks, open connections, chains, routes,
+upstream health, tunnels) as JSON, through its control API.
+
+Options:
+  -c, --config FILE   the gateway config the running gateway was started with
   -h, --help          show this help
 `,
   keygen: `Usage: zonegate keygen --out FILE [--force]
@@ -59,6 +96,9 @@ Commands:
   gateway -c FILE            run a gateway
   sn -c FILE                 run a super node (SN)
   validate -c FILE           check a config file, print every problem
+  route -c FILE --sni H|--url U   dry run: which route a connection takes, and why
+  reload -c FILE             apply a changed config to the running gateway
+  status -c FILE             show a running gateway's stacks, routes and tunnels
   keygen --out FILE          make a device key, print its did:dev
   help [COMMAND]             show the usage of a command
 

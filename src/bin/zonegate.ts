@@ -22,6 +22,20 @@ const OPTIONS: Readonly<Record<CommandName, Options>> = {
   gateway: { ...CONFIG, ...HELP },
   sn: { ...CONFIG, ...HELP },
   validate: { ...CONFIG, role: { type: 'string' }, 'check-files': { type: 'boolean' }, ...HELP },
+  route: {
+    ...CONFIG,
+    sni: { type: 'string' },
+    url: { type: 'string' },
+    stack: { type: 'string' },
+    method: { type: 'string' },
+    header: { type: 'string', multiple: true },
+    alpn: { type: 'string', multiple: true },
+    source: { type: 'string' },
+    peer: { type: 'string' },
+    ...HELP
+  },
+  reload: { ...CONFIG, ...HELP },
+  status: { ...CONFIG, ...HELP },
   keygen: { out: { type: 'string', short: 'o' }, force: { type: 'boolean' }, ...HELP },
   help: HELP
 }
@@ -37,7 +51,7 @@ function version (): string {
   return pkg.version
 }
 
-function parse (name: CommandName, args: string[]): { values: Record<string, string | boolean | undefined>, positionals: string[] } {
+function parse (name: CommandName, args: string[]): { values: Record<string, string | boolean | string[] | undefined>, positionals: string[] } {
   try {
     return parseArgs({ args, options: OPTIONS[name], strict: true, allowPositionals: name === 'help' }) as ReturnType<typeof parse>
   } catch (e) {
@@ -67,6 +81,9 @@ async function main (argv: string[]): Promise<void> {
     case 'help': return help(positionals)
     case 'validate': return await validate(values)
     case 'keygen': return await keygen(values)
+    case 'route': return await route(values)
+    case 'reload':
+    case 'status': return await control(name, required(name, values, 'config', '-c FILE'))
     case 'gateway':
     case 'sn': return await serve(name, required(name, values, 'config', '-c FILE'))
   }
@@ -87,6 +104,113 @@ async function validate (values: Record<string, unknown>): Promise<void> {
   const problems = await validateConfigFile(file, { role, checkFiles: values['check-files'] === true })
   if (problems.length === 0) { out(`${file}: ok\n`); return }
   err(problems.map(p => formatProblem(p) + '\n').join(''))
+  process.exitCode = 1
+}
+
+/** Load a gateway config for a tool command; prints the problems and returns undefined when invalid. */
+async function gatewayConfig (file: string): Promise<GatewayConfig | undefined> {
+  try {
+    return await loadConfig(file, 'gateway') as GatewayConfig
+  } catch (e) {
+    if (!hasCode(e, 'CFG_ERR_INVALID')) throw e
+    err((e as InstanceType<typeof CFG_ERR_INVALID>).problems.map(p => formatProblem(p) + '\n').join(''))
+    process.exitCode = 1
+    return undefined
+  }
+}
+
+async function route (values: Record<string, unknown>): Promise<void> {
+  const file = required('route', values, 'config', '-c FILE')
+  const sni = values.sni as string | undefined
+  const urlText = values.url as string | undefined
+  if (sni == null && urlText == null) throw new CLI_ERR_USAGE('route needs --sni NAME or --url URL (see "zonegate help route")')
+  let url: URL | undefined
+  if (urlText != null) {
+    try {
+      url = new URL(urlText)
+    } catch {
+      throw new CLI_ERR_USAGE(`--url must be an absolute URL such as http://app.example.test/path, got '${urlText}'`)
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CLI_ERR_USAGE(`--url must be http:// or https://, got '${urlText}'`)
+  }
+  const headers = ((values.header ?? []) as string[]).map((h): [string, string] => {
+    const i = h.indexOf(':')
+    if (i <= 0) throw new CLI_ERR_USAGE(`--header must be NAME:VALUE, got '${h}'`)
+    return [h.slice(0, i).trim(), h.slice(i + 1).trim()]
+  })
+  const config = await gatewayConfig(file)
+  if (config == null) return
+  const stackId = values.stack as string | undefined
+  const stack = stackId == null ? config.stacks[0] : config.stacks.find(s => s.id === stackId)
+  if (stack == null) {
+    throw new CLI_ERR_USAGE(stackId == null ? `${file} has no stacks` : `no stack "${stackId}" in ${file}; stacks: ${config.stacks.map(s => s.id).join(', ')}`)
+  }
+  const { dryRun } = await import('../chain/dry-run.ts')
+  const result = dryRun(config.chains, {
+    stack: stack.id,
+    chain: stack.chain,
+    ...(sni != null ? { sni: sni.toLowerCase() } : {}),
+    ...(url != null ? { url } : {}),
+    ...(values.method != null ? { method: values.method as string } : {}),
+    headers,
+    ...(values.alpn != null ? { alpn: values.alpn as string[] } : {}),
+    ...(values.source != null ? { source: values.source as string } : {}),
+    ...(values.peer != null ? { peer: values.peer as string } : {})
+  })
+  const lines = [`stack ${stack.id} (${stack.listen}) → chain ${stack.chain}`]
+  for (const step of result.steps) {
+    lines.push(`chain ${step.chain}:`)
+    for (const t of step.trace) lines.push(`  ${t}`)
+  }
+  const last = result.steps[result.steps.length - 1]
+  if (result.outcome == null || last?.route == null) {
+    lines.push('result: no route matches; the connection would be closed')
+    process.exitCode = 1
+  } else {
+    const pos = last.route.spec.pos
+    lines.push(`result: route ${last.route.spec.id} of chain ${last.chain}${pos != null ? ` (${pos.file}:${pos.line})` : ''}: ${result.outcome}`)
+  }
+  out(lines.join('\n') + '\n')
+}
+
+async function control (name: 'reload' | 'status', file: string): Promise<void> {
+  const config = await gatewayConfig(file)
+  if (config == null) return
+  if (config.control == null) {
+    err(`zonegate: ${file} has no control section; add "control: { listen: 127.0.0.1:7391 }" (and restart), or send SIGHUP to the gateway to reload\n`)
+    process.exitCode = 1
+    return
+  }
+  let token: string
+  try {
+    token = readFileSync(config.control.tokenFile, 'utf8').trim()
+  } catch (e) {
+    err(`zonegate: cannot read the control token ${config.control.tokenFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; is the gateway running?\n`)
+    process.exitCode = 1
+    return
+  }
+  const [host, port] = [config.control.listen.replace(/:\d+$/, ''), config.control.listen.replace(/^.*:/, '')]
+  let res: Response
+  try {
+    res = await fetch(`http://${host}:${port}/v1/${name}`, {
+      method: name === 'reload' ? 'POST' : 'GET',
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(60_000)
+    })
+  } catch (e) {
+    err(`zonegate: no gateway answers on ${config.control.listen}: ${((e as Error).cause as Error | undefined)?.message ?? (e as Error).message}\n`)
+    process.exitCode = 1
+    return
+  }
+  const body = await res.json() as Record<string, unknown>
+  if (name === 'status') { out(JSON.stringify(body, null, 2) + '\n'); return }
+  if (res.ok) {
+    out(`reloaded: started [${String(body.started)}], stopped [${String(body.stopped)}], updated [${String(body.updated)}]\n`)
+    if (Array.isArray(body.needsRestart)) err(`zonegate: changes to ${body.needsRestart.join(', ')} apply only after a restart\n`)
+    return
+  }
+  const problems = body.problems as Array<Parameters<typeof formatProblem>[0]> | undefined
+  err(`zonegate: reload refused, nothing changed: ${problems != null ? '\n' + problems.map(p => formatProblem(p)).join('\n') : String(body.error)}\n`)
   process.exitCode = 1
 }
 
@@ -167,6 +291,12 @@ async function serve (role: 'gateway' | 'sn', file: string): Promise<void> {
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  process.on('SIGHUP', () => {
+    const r = running as { reload?: () => Promise<unknown> } | undefined
+    if (r?.reload == null) return
+    logger.info({ signal: 'SIGHUP' }, 'reloading')
+    r.reload().catch((e: unknown) => logger.error({ err: e }, 'reload failed'))
+  })
 
   try {
     running = await start(role, config, logger)

@@ -8,6 +8,7 @@ import { RTCP_LIMITS } from './limits.ts'
 import { parseDuration, parseSize } from './units.ts'
 import { closest } from './suggest.ts'
 import { FORWARD_SCHEMES } from './schema.ts'
+import { checkChains } from './chain-check.ts'
 
 export type Report = (segments: readonly string[], message: string, where?: 'key' | 'value') => void
 
@@ -32,6 +33,7 @@ export function crossCheck (data: unknown, report: Report): void {
   checkTrust(list(obj(rtcp.trust)?.devices), names, report)
   checkLimits(rtcp, report)
   checkStacks(list(root.stacks), peers, report)
+  checkChains(root, report, url => forwardProblem(url, peers))
 }
 
 function unknownPeer (name: string, names: string[]): string {
@@ -121,7 +123,12 @@ function checkStacks (stacks: unknown[], peers: Obj, report: Report): void {
       if (ids.has(stack.id)) report([...at, 'id'], `duplicate stack id "${stack.id}"`)
       ids.add(stack.id)
     }
-    if (typeof stack.listen === 'string' && stack.listen !== '') {
+    if (typeof stack.listen === 'string' && stack.listen.includes('://')) {
+      const why = tunnelListenProblem(stack.listen)
+      if (why != null) report([...at, 'listen'], why)
+      else if (listens.has(stack.listen)) report([...at, 'listen'], `another stack already listens on ${stack.listen}`)
+      listens.add(stack.listen)
+    } else if (typeof stack.listen === 'string' && stack.listen !== '') {
       const hp = parseHostPort(stack.listen, 'listen')
       if (typeof hp === 'string') report([...at, 'listen'], `${hp}, got ${JSON.stringify(stack.listen)}`)
       else if (hp.port !== 0 && listens.has(stack.listen)) report([...at, 'listen'], `another stack already listens on ${stack.listen}`)
@@ -132,6 +139,12 @@ function checkStacks (stacks: unknown[], peers: Obj, report: Report): void {
       if (problem != null) report([...at, 'forward'], problem)
     }
   })
+}
+
+/** Stacks listen on host:port (TCP) or on rtcp://local/<name>: streams peers open by name. */
+function tunnelListenProblem (text: string): string | undefined {
+  const m = /^rtcp:\/\/local\/([A-Za-z0-9][A-Za-z0-9_.-]*)$/.exec(text)
+  return m == null ? `must be IP:port or rtcp://local/<name>, got ${JSON.stringify(text)}` : undefined
 }
 
 /** Why a stack's forward URL cannot work, or undefined when it can. */

@@ -62,7 +62,7 @@ export function checkConfigText (text: string, file: string, role?: Role): Confi
   problems.push(...checkSchema(chosen, data, file, locator).filter(p => !(role != null && p.path === 'role')))
   crossCheck(data, at)
   if (problems.length > 0) return { problems: byPosition(problems), locator }
-  return { problems, config: normalizeConfig(data, chosen, file), locator }
+  return { problems, config: normalizeConfig(data, chosen, file, locator), locator }
 }
 
 function byPosition (problems: ConfigProblem[]): ConfigProblem[] {

@@ -2,9 +2,11 @@
 // program reads: camelCase keys, milliseconds, bytes, absolute paths, frozen. The one place where
 // YAML names meet TypeScript names.
 import { dirname, resolve } from 'node:path'
-import type { AnyConfig, LogConfig, RtcpConfig, RtcpPeerConfig, StackConfig, TargetPolicy } from './types.ts'
+import type { AccessLogConfig, AnyConfig, ControlConfig, LogConfig, RtcpConfig, RtcpPeerConfig, TargetPolicy } from './types.ts'
 import type { Role } from './schema.ts'
+import type { Locator } from './locate.ts'
 import { parseDuration, parseSize } from './units.ts'
+import { normalizeChains, normalizeStacks } from './chain-normalize.ts'
 
 // The shape the schema guarantees after validation with defaults.
 interface RawPeer { did: string, addrs: string[], via?: string, keep: boolean }
@@ -22,16 +24,20 @@ interface RawConfig {
   device: { key: string }
   log: { level: LogConfig['level'] }
   rtcp: RawRtcp
-  stacks?: StackConfig[]
+  stacks?: Array<Record<string, unknown>>
+  chains?: Record<string, Record<string, unknown>>
+  control?: { listen: string, token_file?: string }
+  access_log?: boolean | { file?: string }
 }
 
 // Both have been checked by the schema and the cross-checks before we get here.
 const ms = (v: number | string): number => parseDuration(v) as number
 const bytes = (v: number | string): number => parseSize(v) as number
 
-export function normalizeConfig (data: unknown, role: Role, file: string): AnyConfig {
+export function normalizeConfig (data: unknown, role: Role, file: string, locator?: Locator): AnyConfig {
   const raw = data as RawConfig
   const absFile = resolve(file)
+  const dir = dirname(absFile)
   const common = {
     file: absFile,
     device: { keyFile: resolve(dirname(absFile), raw.device.key) },
@@ -39,9 +45,32 @@ export function normalizeConfig (data: unknown, role: Role, file: string): AnyCo
     log: { level: raw.log.level }
   }
   const config: AnyConfig = role === 'gateway'
-    ? { role, ...common, stacks: (raw.stacks ?? []).map(s => ({ id: s.id, listen: s.listen, forward: s.forward })) }
+    ? { role, ...common, ...normalizeGatewayParts(raw, absFile, common.rtcp, locator) }
     : { role, ...common }
   return deepFreeze(config)
+}
+
+function normalizeGatewayParts (raw: RawConfig, file: string, rtcp: RtcpConfig, locator?: Locator): { stacks: ReturnType<typeof normalizeStacks>['stacks'], chains: ReturnType<typeof normalizeChains>, control?: ControlConfig, accessLog: AccessLogConfig } {
+  const dir = dirname(file)
+  const ctx = {
+    dir,
+    peers: new Map(rtcp.peers.map(p => [p.name, p.did])),
+    pos: (segments: readonly string[]) => {
+      if (locator == null) return undefined
+      const p = locator.value(segments)
+      return { file, line: p.line, col: p.col }
+    }
+  }
+  const stacks = normalizeStacks(raw.stacks ?? [], ctx)
+  const chains = [...normalizeChains(raw.chains ?? {}, ctx), ...stacks.chains]
+  const control = raw.control == null
+    ? undefined
+    : { listen: raw.control.listen, tokenFile: resolve(dir, raw.control.token_file ?? `${file}.token`) }
+  const al = raw.access_log ?? true
+  const accessLog: AccessLogConfig = typeof al === 'boolean'
+    ? { enabled: al }
+    : { enabled: true, ...(al.file != null ? { file: resolve(dir, al.file) } : {}) }
+  return { stacks: stacks.stacks, chains, ...(control != null ? { control } : {}), accessLog }
 }
 
 function normalizeRtcp (r: RawRtcp): RtcpConfig {

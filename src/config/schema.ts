@@ -6,15 +6,16 @@ import { Type, type TSchema, type TObject } from '@sinclair/typebox'
 import { DID_PATTERN } from '../identity/did.ts'
 import { RTCP_LIMITS, type LimitSpec } from './limits.ts'
 import { DURATION_PATTERN, SIZE_PATTERN } from './units.ts'
+import { EXPECT, closed } from './schema-keywords.ts'
+import { AccessLogSchema, ChainSchema, ControlSchema, StackSchema } from './chain-schema.ts'
 
 export type Role = 'gateway' | 'sn'
 export const ROLES: readonly Role[] = Object.freeze(['gateway', 'sn'])
-export const EXPECT = 'x-expect'
+export { EXPECT }
 export const LOG_LEVELS = Object.freeze(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const)
 export const TARGET_POLICIES = Object.freeze(['loopback', 'any', 'none'] as const)
 export const FORWARD_SCHEMES = Object.freeze(['tcp', 'tls', 'rtcp', 'mem'] as const)
 
-const closed = { additionalProperties: false } as const
 
 function enumOf<T extends string> (values: readonly T[], options: Record<string, unknown>): TSchema {
   return Type.Unsafe<T>({ type: 'string', enum: [...values], ...options })
@@ -81,12 +82,6 @@ function rtcpSchema (role: Role): TSchema {
     : Type.Optional(Type.Object(props, { ...closed, default: {}, description }))
 }
 
-const Stack = Type.Object({
-  id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', [EXPECT]: 'an id of letters, digits, "_", "." or "-"', description: 'Unique id of the stack, used in logs.' }),
-  listen: Address('IP:port to accept TCP connections on; port 0 picks a free port.'),
-  forward: Type.String({ minLength: 1, description: 'Tunnel URL each connection is forwarded to: tcp://host:port, tls://host:port, rtcp://<peer>/:port, mem://name.' })
-}, { ...closed, description: 'A TCP listener whose connections are forwarded to one tunnel URL.' })
-
 /** The schema of a whole config file for `role`. */
 export function configSchema (role: Role): TObject {
   const props: Record<string, TSchema> = {
@@ -100,7 +95,10 @@ export function configSchema (role: Role): TObject {
     rtcp: rtcpSchema(role)
   }
   if (role === 'gateway') {
-    props.stacks = Type.Optional(Type.Array(Stack, { default: [], description: 'Listeners and where their connections go.' }))
+    props.stacks = Type.Optional(Type.Array(StackSchema, { default: [], description: 'Listeners and the chains their connections enter.' }))
+    props.chains = Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' }), ChainSchema, { default: {}, description: 'Processing chains by name: probe, match, process, post_resp_filter (docs/chain.md).' }))
+    props.control = Type.Optional(ControlSchema)
+    props.access_log = Type.Optional(AccessLogSchema)
   }
   return Type.Object(props, {
     ...closed,

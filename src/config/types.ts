@@ -1,7 +1,8 @@
 // Normalized configuration, after YAML parsing, schema validation and defaults. YAML keys are
 // snake_case and durations/sizes are strings ("15s", "4MiB"); here keys are camelCase, durations
 // are milliseconds and sizes are bytes. Paths are absolute (resolved against the config file).
-// The mapping lives once in src/config/load.ts.
+// The mapping lives once in src/config/normalize.ts (chains: chain-normalize.ts).
+import type { ChainSpec } from '../chain/types.ts'
 
 export interface DeviceConfig {
   /** Absolute path of the device's Ed25519 private key (PKCS#8 PEM). */
@@ -78,10 +79,23 @@ export interface RtcpConfig {
 
 export interface StackConfig {
   id: string
-  /** host:port to listen on (TCP). */
+  /** host:port to listen on (TCP), or a tunnel listen URL (rtcp://local/<name>). */
   listen: string
-  /** The tunnel URL every connection is forwarded to. The processing chain replaces this. */
-  forward: string
+  /** The chain every connection enters. A stack written with `forward: URL` gets a chain of its own named "stack:<id>". */
+  chain: string
+}
+
+export interface ControlConfig {
+  /** Loopback host:port of the control API. */
+  listen: string
+  /** Absolute path of the file holding the API token. */
+  tokenFile: string
+}
+
+export interface AccessLogConfig {
+  enabled: boolean
+  /** Absolute path; absent: access lines go to the main log. */
+  file?: string
 }
 
 export interface LogConfig {
@@ -94,6 +108,10 @@ export interface GatewayConfig {
   device: DeviceConfig
   rtcp: RtcpConfig
   stacks: StackConfig[]
+  /** Every chain, including the ones made for `forward:` stacks, by name. */
+  chains: ChainSpec[]
+  control?: ControlConfig
+  accessLog: AccessLogConfig
   log: LogConfig
 }
 

@@ -1,17 +1,42 @@
-// A running gateway: device key, tunnel kinds, rtcp (listeners, keep-tunnels) and stacks.
+// A running gateway: device key, tunnel kinds, rtcp (listeners, keep-tunnels), chains and the
+// stacks that feed them, the access log and the control API. `reload()` applies a changed config
+// file atomically: everything new is built first, and only when all of it works are the stacks
+// switched over; a config that fails changes nothing.
 import type { Logger } from '../core/logger.ts'
 import type { GatewayConfig } from '../config/types.ts'
+import type { ConfigProblem } from '../config/errors.ts'
+import { loadConfig } from '../config/load.ts'
 import { TunnelRegistry } from '../tunnel/registry.ts'
 import { tcpTunnel } from '../tunnel/tcp/index.ts'
+import { tlsTunnel } from '../tunnel/tls/index.ts'
 import { loadDeviceKey } from '../identity/key-file.ts'
 import { startRtcp, type RtcpService } from '../rtcp/service.ts'
-import { startForwardStack, type Stack } from './forward-stack.ts'
+import { compileChainSet, type ChainSet } from '../chain/runtime/chain-set.ts'
+import { createAccessLog, type AccessLog } from '../chain/runtime/access-log.ts'
+import { startStack, type Stack } from './stack.ts'
+import { startControl, type ControlServer } from './control.ts'
+
+export interface ReloadResult {
+  ok: boolean
+  /** Why nothing changed (ok false). */
+  problems?: ConfigProblem[]
+  error?: string
+  /** What changed (ok true). */
+  started?: string[]
+  stopped?: string[]
+  updated?: string[]
+  /** Parts of the file that changed but need a restart to apply. */
+  needsRestart?: string[]
+}
 
 export interface RunningGateway {
   did: string
   registry: TunnelRegistry
   rtcp: RtcpService
-  stacks: Stack[]
+  readonly stacks: readonly Stack[]
+  readonly chains: ChainSet
+  reload(): Promise<ReloadResult>
+  status(): Record<string, unknown>
   stop(): Promise<void>
 }
 
@@ -19,25 +44,139 @@ export async function runGateway (config: GatewayConfig, { logger }: { logger: L
   const key = await loadDeviceKey(config.device.keyFile)
   const registry = new TunnelRegistry()
   registry.register(tcpTunnel({ logger }))
+  registry.register(tlsTunnel({ logger }))
   const rtcp = await startRtcp({ privateKey: key.privateKey, config: config.rtcp, logger, registry })
-  const stacks: Stack[] = []
+  const stopping = new AbortController()
+  const chainDeps = { open: async (url: string, o: { signal: AbortSignal }) => await registry.open(url, o), logger }
+  let current = config
+  let chains: ChainSet
+  let access: AccessLog = createAccessLog(config.accessLog, logger)
+  let stacks: Stack[] = []
+  let control: ControlServer | undefined
+  const warn = (set: ChainSet): void => { for (const w of set.warnings) logger.warn({ chain: w.chain, route: w.route, by: w.by, ...(w.pos != null ? { line: w.pos.line } : {}) }, w.message) }
   try {
-    for (const s of config.stacks) stacks.push(await startForwardStack(s, registry, logger))
+    chains = await compileChainSet(config.chains, chainDeps)
+    warn(chains)
+    for (const s of config.stacks) stacks.push(await startStack(s, chains, { registry, logger, access, signal: stopping.signal }))
   } catch (err) {
-    for (const s of stacks) await s.close()
+    for (const s of stacks) await s.close({ destroy: true })
     await rtcp.stop()
     throw err
   }
-  logger.info({ did: key.did, role: 'gateway', stacks: stacks.length }, 'gateway started')
-  return {
+
+  let reloading: Promise<ReloadResult> | undefined
+  async function reload (): Promise<ReloadResult> {
+    // One at a time: a second SIGHUP while reloading waits for the first.
+    while (reloading != null) await reloading.catch(() => {})
+    reloading = doReload()
+    try { return await reloading } finally { reloading = undefined }
+  }
+
+  async function doReload (): Promise<ReloadResult> {
+    let next: GatewayConfig
+    try {
+      next = await loadConfig(current.file, 'gateway') as GatewayConfig
+    } catch (err) {
+      const problems = (err as { problems?: ConfigProblem[] }).problems
+      logger.error({ err: { code: (err as { code?: string }).code, message: (err as Error).message }, problems }, 'reload refused: the config is invalid; nothing changed')
+      return { ok: false, ...(problems != null ? { problems } : {}), error: (err as Error).message }
+    }
+    const needsRestart: string[] = []
+    if (JSON.stringify(next.rtcp) !== JSON.stringify(current.rtcp)) needsRestart.push('rtcp')
+    if (next.device.keyFile !== current.device.keyFile) needsRestart.push('device')
+    if (JSON.stringify(next.control) !== JSON.stringify(current.control)) needsRestart.push('control')
+    let nextChains: ChainSet
+    try {
+      nextChains = await compileChainSet(next.chains, chainDeps)
+    } catch (err) {
+      logger.error({ err }, 'reload refused: the chains could not be built; nothing changed')
+      return { ok: false, error: (err as Error).message }
+    }
+    const nextAccess = JSON.stringify(next.accessLog) === JSON.stringify(current.accessLog) ? access : createAccessLog(next.accessLog, logger)
+    // Listeners are kept by address: the same listen string keeps its socket (and its
+    // connections); new addresses are bound before anything is switched.
+    const byListen = new Map(stacks.map(s => [s.listen, s]))
+    const started: Stack[] = []
+    const kept: Array<{ stack: Stack, id: string, chain: string }> = []
+    try {
+      for (const s of next.stacks) {
+        const old = byListen.get(s.listen)
+        if (old != null) kept.push({ stack: old, id: s.id, chain: s.chain })
+        else started.push(await startStack(s, nextChains, { registry, logger, access: nextAccess, signal: stopping.signal }))
+      }
+    } catch (err) {
+      for (const s of started) await s.close({ destroy: true })
+      logger.error({ err }, 'reload refused: a new listener could not start; nothing changed')
+      return { ok: false, error: (err as Error).message }
+    }
+    const keptSet = new Set(kept.map(k => k.stack))
+    const removed = stacks.filter(s => !keptSet.has(s))
+    for (const k of kept) k.stack.use(k.id, k.chain, nextChains)
+    for (const s of removed) await s.close()
+    const oldAccess = access
+    stacks = [...kept.map(k => k.stack), ...started]
+    chains = nextChains
+    access = nextAccess
+    current = next
+    if (oldAccess !== nextAccess) void oldAccess.close()
+    warn(nextChains)
+    const result: ReloadResult = {
+      ok: true,
+      started: started.map(s => s.id),
+      stopped: removed.map(s => s.id),
+      updated: kept.map(k => k.id),
+      ...(needsRestart.length > 0 ? { needsRestart } : {})
+    }
+    logger.info({ ...result }, 'reloaded')
+    if (needsRestart.length > 0) logger.warn({ parts: needsRestart }, 'these parts of the config changed but apply only after a restart')
+    return result
+  }
+
+  function status (): Record<string, unknown> {
+    return {
+      did: key.did,
+      role: 'gateway',
+      file: current.file,
+      stacks: stacks.map(s => ({ id: s.id, url: s.url, active: s.active })),
+      chains: chains.names.map(name => {
+        const c = chains.get(name)!
+        return {
+          name,
+          routes: c.table.routes.map(r => {
+            const up = c.runtime(r).upstream
+            return { id: r.spec.id, action: r.spec.process.kind, ...(up?.snapshot != null ? { upstreams: up.snapshot() } : {}) }
+          })
+        }
+      }),
+      tunnels: rtcp.node.tunnels()
+    }
+  }
+
+  const running: RunningGateway = {
     did: key.did,
     registry,
     rtcp,
-    stacks,
+    get stacks () { return stacks },
+    get chains () { return chains },
+    reload,
+    status,
     async stop () {
-      for (const s of stacks.reverse()) await s.close()
+      stopping.abort()
+      await control?.close()
+      for (const s of [...stacks].reverse()) await s.close({ destroy: true })
+      await access.close()
       await rtcp.stop()
       await registry.close()
     }
   }
+  if (config.control != null) {
+    try {
+      control = await startControl(config.control, { reload, status }, logger)
+    } catch (err) {
+      await running.stop()
+      throw err
+    }
+  }
+  logger.info({ did: key.did, role: 'gateway', stacks: stacks.length, chains: chains.names.length }, 'gateway started')
+  return running
 }

@@ -30,7 +30,7 @@ t.test('the examples fit together: one SN, a home and a remote gateway', async t
   t.equal(didOf(sn, 'remote'), didOf(home, 'remote'))
   t.same(home.rtcp.peers.find(p => p.name === 'sn')?.addrs, sn.rtcp.listen, 'gateways dial where the SN listens')
   t.equal(home.rtcp.listen.length, 0, 'home only dials out')
-  t.ok(remote.role === 'gateway' && remote.stacks.some(s => s.forward.startsWith('rtcp://home/')), 'remote forwards to home')
+  t.ok(remote.role === 'gateway' && remote.chains.some(c => c.routes.some(r => r.process.kind === 'forward' && r.process.group.upstreams.some(u => u.url.startsWith('rtcp://home/')))), 'remote forwards to home')
 })
 
 t.test('the full example in docs/config.md is valid', async t => {

@@ -1,0 +1,97 @@
+// Compiling the chains of a config into what runs: one route table per chain and, per route, the
+// parts its action needs (an upstream group, a certificate store, a local answer, response
+// filters). Built once per load or reload; a connection keeps the set it started with, so a
+// reload never changes the rules under a connection that is already flowing.
+import type { Duplex } from 'node:stream'
+import type { Logger } from '../../core/logger.ts'
+import type { ChainSpec, CompiledRoute, ConnFacts, HttpRequestFacts, LocalResponse, RouteTable, ShadowWarning, UpstreamConnector } from '../types.ts'
+import type { ResponseHead } from '../http/types.ts'
+import { compileTable, findShadowed } from '../table.ts'
+import { compileMatch } from '../match/compile-match.ts'
+import { compileCidrs } from '../match/cidr.ts'
+import { createUpstreamGroup } from '../upstream/group.ts'
+import { createLocalAction } from '../actions/local.ts'
+import { compileResponseFilters } from '../filters/response-filters.ts'
+import { loadCertStore, type CertStore } from '../tls/cert-store.ts'
+
+export type ResponseFilter = (head: ResponseHead, req: HttpRequestFacts, conn: ConnFacts) => void
+export type LocalAction = (req: HttpRequestFacts, conn: ConnFacts) => Promise<LocalResponse>
+
+/** What a route's action needs at run time; only the parts its kind uses are present. */
+export interface RouteRuntime {
+  upstream?: UpstreamConnector & { snapshot?: () => unknown }
+  certs?: CertStore
+  local?: LocalAction
+  filter: ResponseFilter
+}
+
+export interface RunnableChain {
+  readonly spec: ChainSpec
+  readonly table: RouteTable
+  /** True when a PROXY header from this address is believed. */
+  readonly trusted: (address: string) => boolean
+  /** The chain-wide response filters. */
+  readonly filter: ResponseFilter
+  runtime(route: CompiledRoute): RouteRuntime
+}
+
+export interface ChainSet {
+  get(name: string): RunnableChain | undefined
+  readonly names: readonly string[]
+  readonly warnings: readonly ShadowWarning[]
+}
+
+export interface ChainDeps {
+  open(url: string, options: { signal: AbortSignal }): Promise<Duplex>
+  logger: Logger
+}
+
+const noFilter: ResponseFilter = () => {}
+
+export async function compileChainSet (specs: readonly ChainSpec[], deps: ChainDeps): Promise<ChainSet> {
+  const chains = new Map<string, RunnableChain>()
+  const warnings: ShadowWarning[] = []
+  for (const spec of specs) {
+    const table = compileTable(spec)
+    warnings.push(...findShadowed(spec))
+    const runtimes = new Map<CompiledRoute, RouteRuntime>()
+    for (const route of table.routes) runtimes.set(route, await routeRuntime(route, deps))
+    const trusted = compileCidrs(spec.trustedProxies)
+    chains.set(spec.name, {
+      spec,
+      table,
+      trusted,
+      filter: spec.postRespFilter.length > 0 ? compileResponseFilters(spec.postRespFilter) : noFilter,
+      runtime: (route) => runtimes.get(route) as RouteRuntime
+    })
+  }
+  return {
+    get: (name) => chains.get(name),
+    names: [...chains.keys()],
+    warnings
+  }
+}
+
+async function routeRuntime (route: CompiledRoute, deps: ChainDeps): Promise<RouteRuntime> {
+  const p = route.spec.process
+  const filter = route.spec.postRespFilter.length > 0 ? compileResponseFilters(route.spec.postRespFilter) : noFilter
+  const log = deps.logger.child({ mod: 'chain.upstream', chain: route.chain, route: route.spec.id })
+  switch (p.kind) {
+    case 'forward':
+      return { upstream: createUpstreamGroup(p.group, { open: deps.open, logger: log }), filter }
+    case 'http_proxy':
+      return { upstream: createUpstreamGroup(p.proxy, { open: deps.open, logger: log }), filter }
+    case 'tls_terminate':
+      return { certs: await loadCertStore(p.certs), filter }
+    case 'serve':
+    case 'redirect':
+    case 'respond':
+    case 'reject':
+      return { local: createLocalAction(p), filter }
+    case 'drop':
+      return { filter }
+  }
+}
+
+/** Exposed for the dry run: the same matcher the table uses, with its explanation. */
+export { compileMatch }
