@@ -58,9 +58,9 @@ export async function echoService (t: TapLike): Promise<number> {
 }
 
 /** curl URL, hashing the body as it streams. */
-export function curlSha256 (url: string, maxSeconds = 120): Promise<{ code: number | null, sha256: string, bytes: number, stderr: string }> {
+export function curlSha256 (url: string, maxSeconds = 120, extra: string[] = []): Promise<{ code: number | null, sha256: string, bytes: number, stderr: string }> {
   return new Promise((resolve) => {
-    const c = spawn('curl', ['-sS', '--fail', '--max-time', String(maxSeconds), '-o', '-', url], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const c = spawn('curl', ['-sS', '--fail', '--max-time', String(maxSeconds), ...extra, '-o', '-', url], { stdio: ['ignore', 'pipe', 'pipe'] })
     const h = createHash('sha256')
     let bytes = 0
     let stderr = ''
