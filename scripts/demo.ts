@@ -102,7 +102,19 @@ const entryPort = await portOr0(18080)
 const remote = zonegate('remote', ['gateway', '-c', config('remote', {
   role: 'gateway', device: { key: ids.remote.file },
   rtcp: { trust: { devices: ['sn', 'home'] }, peers: { sn: { did: ids.sn.did, addrs: [snUrl.host], keep: true }, home: { did: ids.home.did, via: 'sn' } } },
-  stacks: [{ id: 'web', listen: `127.0.0.1:${entryPort}`, forward: `rtcp://home/:${servicePort}` }]
+  stacks: [{ id: 'web', listen: `127.0.0.1:${entryPort}`, chain: 'web' }],
+  // The processing chain: requests are routed one by one, by path, on keep-alive connections.
+  chains: {
+    web: {
+      probe: ['http'],
+      routes: [
+        { id: 'about', match: { path_prefix: '/about' }, process: { respond: { status: 200, headers: { 'content-type': 'text/plain' }, body: 'answered by the remote gateway itself (route "about")\n' } } },
+        { id: 'old', match: { path_prefix: '/old' }, process: { redirect: { to: '/hello{query}', status: 302 } } },
+        { id: 'home', process: { http_proxy: `rtcp://home/:${servicePort}` } }
+      ],
+      post_resp_filter: [{ set_header: { 'x-served-by': 'zonegate route {path.1}' } }]
+    }
+  }
 })])
 await home.line(l => l.msg === 'keep-tunnel up')
 const entry = new URL((await remote.line(l => l.msg === 'listening' && l.stack === 'web')).url)
@@ -113,11 +125,16 @@ zonegate demo is running on loopback (Ctrl-C stops everything).
   SN              rtcp://${snUrl.host}   ${ids.sn.did}
   home gateway    dials out to the SN only, as a machine behind NAT would
                   sample service on its loopback: http://127.0.0.1:${servicePort}/
-  remote gateway  stack "web" on http://${entry.host}/ → rtcp://home/:${servicePort}
-                  through the SN; the SN relays ciphertext only (Noise end to end)
+  remote gateway  stack "web" on http://${entry.host}/, chain "web":
+                    /about  answered by the remote gateway (respond)
+                    /old    redirects to /hello (redirect)
+                    else    http_proxy to rtcp://home/:${servicePort} through the SN;
+                            the SN relays ciphertext only (Noise end to end)
 
 Try:
   curl http://${entry.host}/hello
+  curl -i http://${entry.host}/about
+  curl -L http://${entry.host}/old
   curl -o /dev/null -w '%{size_download} bytes at %{speed_download} bytes/s\\n' 'http://${entry.host}/big?mib=200'
 
 Configs and keys of this run: ${dir}

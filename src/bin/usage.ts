@@ -25,13 +25,15 @@ Options:
 `,
   validate: `Usage: zonegate validate -c FILE [--role gateway|sn] [--check-files]
 
-Check a config file and print every problem as FILE:LINE:COL path: message.
+Check a config file and print every problem as FILE:LINE:COL path: message, and a
+warning for every route that an earlier, broader route hides.
 Exit status: 0 when valid (prints "FILE: ok"), 1 when it has problems, 2 when it cannot be read.
 
 Options:
   -c, --config FILE   the config file to check
       --role ROLE     check as this role (gateway or sn) when the file has no role key
-      --check-files   also check that the device key file exists and holds an Ed25519 key
+      --check-files   also check the files the config names: the device key, certificates
+                      and keys of tls_terminate, serve directories
   -h, --help          show this help
 `,
   route: `Usage: zonegate route -c FILE (--sni NAME | --url URL) [options]

@@ -102,7 +102,13 @@ async function validate (values: Record<string, unknown>): Promise<void> {
   const role = values.role
   if (role !== undefined && role !== 'gateway' && role !== 'sn') throw new CLI_ERR_USAGE(`--role must be gateway or sn, got '${String(role)}'`)
   const problems = await validateConfigFile(file, { role, checkFiles: values['check-files'] === true })
-  if (problems.length === 0) { out(`${file}: ok\n`); return }
+  if (problems.length === 0) {
+    const { configWarnings } = await import('../config/warnings.ts')
+    const warnings = configWarnings(await loadConfig(file, role))
+    if (warnings.length > 0) err(warnings.join('\n') + '\n')
+    out(`${file}: ok\n`)
+    return
+  }
   err(problems.map(p => formatProblem(p) + '\n').join(''))
   process.exitCode = 1
 }

@@ -140,7 +140,7 @@ export interface HttpProxySpec extends UpstreamGroupSpec {
 
 export type ProcessSpec =
   | { kind: 'forward', group: UpstreamGroupSpec }
-  | { kind: 'tls_terminate', certs: readonly CertSpec[], then: string, alpn: readonly string[] }
+  | { kind: 'tls_terminate', certs: readonly CertSpec[], then: string, alpn: readonly string[], handshakeTimeoutMs: number }
   | { kind: 'http_proxy', proxy: HttpProxySpec }
   | { kind: 'serve', dir: string, index: readonly string[] }
   | { kind: 'redirect', to: string, status: 301 | 302 | 303 | 307 | 308 }

@@ -11,6 +11,7 @@ import { crossCheck } from './cross-check.ts'
 import { normalizeConfig } from './normalize.ts'
 import { ROLES, type Role } from './schema.ts'
 import { loadDeviceKey } from '../identity/key-file.ts'
+import { checkChainFiles } from './chain-files.ts'
 
 export interface ConfigCheck {
   problems: ConfigProblem[]
@@ -119,7 +120,8 @@ export async function loadConfig (file: string, role?: Role): Promise<AnyConfig>
 
 /**
  * Every problem in a config file, [] when it is valid. Throws CFG_ERR_READ when the file cannot
- * be read. With `checkFiles`, the device key file must exist and hold an Ed25519 key.
+ * be read. With `checkFiles`, the device key file must exist and hold an Ed25519 key, certificate
+ * and key files of tls_terminate must load, and serve directories must exist.
  */
 export async function validateConfigFile (file: string, options: ValidateOptions = {}): Promise<ConfigProblem[]> {
   const { problems, config, locator } = checkConfigText(await readText(file), file, options.role)
@@ -130,6 +132,7 @@ export async function validateConfigFile (file: string, options: ValidateOptions
       const pos = locator.value(['device', 'key'])
       problems.push({ file, line: pos.line, col: pos.col, path: 'device.key', message: (err as Error).message })
     }
+    if (config.role === 'gateway') problems.push(...await checkChainFiles(config, file))
   }
   return problems
 }
