@@ -123,7 +123,7 @@ function eachOf (v: unknown, at: string[], check: (s: string, where: string[]) =
 function checkMatch (m: Obj, at: string[], probes: string[], decrypted: boolean, report: Report): void {
   for (const key of ['sni', 'host'] as const) {
     eachOf(m[key], [...at, key], (p, where) => {
-      const why = checkHostPattern(p)
+      const why = checkHostPattern(p.toLowerCase())
       if (why != null) report(where, why)
     })
   }
@@ -178,6 +178,8 @@ function checkTemplate (text: unknown, at: string[], report: Report): void {
 function checkProcess (p: Obj, at: string[], names: string[], probes: string[], report: Report, urlProblem: UrlProblem): void {
   const actions = Object.keys(p).filter(k => (ACTIONS as readonly string[]).includes(k))
   if (actions.length === 0) {
+    // A misspelt action is an unknown key, which the schema reports with a suggestion.
+    if (Object.keys(p).some(k => k !== 'then')) return
     report(at, `give one action: ${ACTIONS.join(', ')}`)
     return
   }
@@ -219,7 +221,7 @@ function checkProcess (p: Obj, at: string[], names: string[], probes: string[], 
   }
   if (kind === 'tls_terminate' && o != null) {
     list(o.certs).forEach((c, i) => eachOf(obj(c)?.sni, [...at, kind, 'certs', String(i), 'sni'], (s, where) => {
-      const why = checkHostPattern(s)
+      const why = checkHostPattern(s.toLowerCase())
       if (why != null) report(where, why)
     }))
   }

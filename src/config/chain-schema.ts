@@ -36,6 +36,21 @@ const Duration = (description: string, def: string): TSchema => Type.Union([Type
 const Size = (description: string, def: string): TSchema => Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: SIZE_PATTERN })],
   { description, default: def, [EXPECT]: 'a size such as "64KiB", "16KiB" or a number of bytes' })
 
+/**
+ * Ajv applies no defaults inside anyOf branches (and strict mode refuses the schema that has
+ * them), so union members carry none; chain-normalize.ts applies them and descriptions name them.
+ */
+function union (members: TSchema[], options: Record<string, unknown>): TSchema {
+  const strip = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(strip)
+    if (v == null || typeof v !== 'object') return v
+    const out: Record<string | symbol, unknown> = {}
+    for (const k of Reflect.ownKeys(v)) if (k !== 'default') out[k] = strip((v as Record<string | symbol, unknown>)[k])
+    return out
+  }
+  return Type.Union(members.map(m => strip(m) as TSchema), options)
+}
+
 /** One string or a list of them; "a.test" means ["a.test"]. */
 const OneOrMany = (description: string): TSchema => Type.Union([
   Type.String({ minLength: 1 }),
@@ -67,7 +82,7 @@ export const MatchSchema = Type.Object({
     { description: 'What the probes recognised: tls (a ClientHello), http (an HTTP/1 request) or other.', [EXPECT]: 'tls, http, other or a list of them' }))
 }, { ...closed, description: 'Conditions, all of which must hold (AND). Leave out to match everything.' })
 
-const Upstream = Type.Union([
+const Upstream = union([
   Type.String({ minLength: 1 }),
   Type.Object({
     url: Type.String({ minLength: 1, description: 'Tunnel URL: tcp://host:port, tls://host:port, rtcp://<peer>/:port, mem://name.' }),
@@ -87,13 +102,13 @@ const groupProps = {
   proxy_protocol: Type.Optional(enumOf(['v1', 'v2'], 'Send a PROXY protocol header first, so the upstream sees the real client address.'))
 }
 
-const Forward = Type.Union([
+const Forward = union([
   Type.String({ minLength: 1 }),
   Type.Array(Upstream, { minItems: 1 }),
   Type.Object(groupProps, closed)
 ], { description: 'Forward the connection (bytes as they are) to one or more upstreams.', [EXPECT]: 'a tunnel URL, a list of them, or { upstreams, balance, ... }' })
 
-const HttpProxy = Type.Union([
+const HttpProxy = union([
   Type.String({ minLength: 1 }),
   Type.Object({
     ...groupProps,
@@ -124,7 +139,7 @@ const TlsTerminate = Type.Object({
   handshake_timeout: Type.Optional(Duration('Deadline for the TLS handshake.', CHAIN_DEFAULTS.handshakeTimeout))
 }, { ...closed, description: 'Decrypt TLS here, then send the plaintext into the chain named by `then`.' })
 
-const Serve = Type.Union([
+const Serve = union([
   Type.String({ minLength: 1 }),
   Type.Object({
     dir: Type.String({ minLength: 1, description: 'Directory, relative to this config file.' }),
@@ -132,7 +147,7 @@ const Serve = Type.Union([
   }, closed)
 ], { description: 'Serve files from a directory (GET and HEAD; ETag, ranges).', [EXPECT]: 'a directory or { dir, index }' })
 
-const Redirect = Type.Union([
+const Redirect = union([
   Type.String({ minLength: 1 }),
   Type.Object({
     to: Type.String({ minLength: 1, description: 'Target; may use {scheme} {host} {path} {query} {uri} {path.1} {header.name} ...' }),
@@ -142,7 +157,7 @@ const Redirect = Type.Union([
 
 const Status = Type.Integer({ minimum: 200, maximum: 599, [EXPECT]: 'an HTTP status from 200 to 599' })
 
-const Respond = Type.Union([
+const Respond = union([
   Status,
   Type.Object({
     status: Type.Optional(Type.Integer({ minimum: 200, maximum: 599, default: 200, [EXPECT]: 'an HTTP status from 200 to 599' })),
@@ -151,7 +166,7 @@ const Respond = Type.Union([
   }, closed)
 ], { description: 'Answer directly with a status, headers and body.', [EXPECT]: 'a status or { status, headers, body }' })
 
-const Reject = Type.Union([
+const Reject = union([
   Type.Literal(true),
   Type.Object({ status: Type.Optional(Type.Integer({ minimum: 400, maximum: 599, default: 403, [EXPECT]: 'an HTTP status from 400 to 599' })) }, closed)
 ], { description: 'Refuse: HTTP gets a 403 (or the status given); other connections are closed.', [EXPECT]: 'true or { status }' })
@@ -178,7 +193,7 @@ export const FilterSchema = Type.Object({
     Status,
     Type.Object({ from: Type.Optional(Status), to: Status }, closed)
   ], { [EXPECT]: 'a status or { from, to }' }))
-}, { ...closed, minProperties: 1, maxProperties: 1, description: 'One response edit: set_header, add_header, remove_header or rewrite_status.' })
+}, { ...closed, minProperties: 1, maxProperties: 1, description: 'One response edit: set_header, add_header, remove_header or rewrite_status.', [EXPECT]: 'one edit per list item (set_header, add_header, remove_header or rewrite_status)' })
 
 const Filters = (description: string): TSchema => Type.Optional(Type.Array(FilterSchema, { default: [], description }))
 
@@ -210,7 +225,7 @@ export const ControlSchema = Type.Object({
   token_file: Type.Optional(Type.String({ minLength: 1, description: 'File holding the API token; made (mode 0600) when missing. Default: <config file>.token' }))
 }, { ...closed, description: 'The control API, on loopback only.' })
 
-export const AccessLogSchema = Type.Union([
+export const AccessLogSchema = union([
   Type.Boolean(),
   Type.Object({
     file: Type.Optional(Type.String({ minLength: 1, description: 'Write access lines to this file instead of the main log.' }))

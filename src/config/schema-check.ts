@@ -31,8 +31,9 @@ export function checkSchema (role: Role, data: unknown, file: string, locator: L
   const errors = validate.errors ?? []
   const problems: ConfigProblem[] = []
   const seen = new Set<string>()
-  for (const e of errors) {
-    if (isInsideUnion(e, errors)) continue
+  const chosen = chooseUnionBranches(errors)
+  for (const e of chosen) {
+    if (isInsideUnion(e, chosen)) continue
     const p = toProblem(e, data, file, locator)
     const id = `${p.path}\0${p.message}`
     if (seen.has(id)) continue
@@ -40,6 +41,32 @@ export function checkSchema (role: Role, data: unknown, file: string, locator: L
     problems.push(p)
   }
   return problems
+}
+
+/**
+ * A failed anyOf (`forward: "url" | [...] | { upstreams, ... }`) reports its own error plus every
+ * branch's. When the value has the type of exactly one branch (a mapping where only one branch is
+ * a mapping), that branch is what the author meant: keep its errors ("balance: must be one of
+ * ...") and drop the union's generic one. Otherwise keep only the union's.
+ */
+function chooseUnionBranches (errors: ErrorObject[]): ErrorObject[] {
+  let out = errors
+  for (const u of errors) {
+    // Only for mappings: a scalar that fits no branch reads best as the union's own expectation
+    // ("a duration such as ...") rather than as one branch's pattern.
+    if (u.keyword !== 'anyOf' || u.data == null || typeof u.data !== 'object' || Array.isArray(u.data)) continue
+    const branches = ((u.schema ?? []) as unknown[]).length
+    const fitting: number[] = []
+    for (let i = 0; i < branches; i++) {
+      const prefix = `${u.schemaPath}/${i}/`
+      const typeMiss = errors.some(e => e.schemaPath.startsWith(prefix) && e.instancePath === u.instancePath && (e.keyword === 'type' || e.keyword === 'const'))
+      if (!typeMiss) fitting.push(i)
+    }
+    if (fitting.length !== 1) continue
+    const keep = `${u.schemaPath}/${fitting[0]}/`
+    out = out.filter(e => e !== u && (!e.schemaPath.startsWith(u.schemaPath + '/') || e.schemaPath.startsWith(keep)))
+  }
+  return out
 }
 
 // A failed anyOf reports the union's own error plus one per branch; the branches only repeat it.

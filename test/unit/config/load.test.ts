@@ -95,8 +95,8 @@ stacks:
   t.same(c.rtcp.reconnect, { initialMs: 100, maxMs: 3_600_000 })
   t.same(c.rtcp.relay, { enabled: true, listen: '127.0.0.1:0', pendingTimeoutMs: 3000, maxRelayedConnections: 4 })
   t.same(c.stacks, [
-    { id: 'web', listen: '127.0.0.1:8080', forward: 'rtcp://home/:3000' },
-    { id: 'raw', listen: '[::1]:0', forward: 'tcp://127.0.0.1:22' }
+    { id: 'web', listen: '127.0.0.1:8080', chain: 'stack:web' },
+    { id: 'raw', listen: '[::1]:0', chain: 'stack:raw' }
   ])
 })
 
@@ -127,7 +127,7 @@ t.test('each kind of schema error, with its position', async t => {
     ['role: gateway\ndevice: { key: k }\nrtcp: { trust: { allowAny: true } }\n',
       '3:18 rtcp.trust.allowAny: unknown key "allowAny"; did you mean "allow_any"?'],
     ['role: gateway\ndevice: { key: k }\nzone: x\n',
-      '3:1 zone: unknown key "zone"; known keys: role, device, log, rtcp, stacks'],
+      '3:1 zone: unknown key "zone"; known keys: role, device, log, rtcp, stacks, chains, control, access_log'],
     ['role: gateway\ndevice: { key: k }\nrtcp: { lisen: [] }\n',
       '3:9 rtcp.lisen: unknown key "lisen"; did you mean "listen"?'],
     ['role: gateway\ndevice: { key: k }\nrtcp: { targets: lopback }\n',
@@ -145,7 +145,7 @@ t.test('each kind of schema error, with its position', async t => {
     ['role: gateway\ndevice: { key: k }\nrtcp:\n  limits:\n    stream_buffer: 4mb\n',
       '5:20 rtcp.limits.stream_buffer: must be a size such as "4MiB", "64KiB" or a number of bytes, got "4mb"'],
     ['role: gateway\ndevice: { key: k }\nstacks:\n  - id: web\n    listen: 127.0.0.1:1\n',
-      '4:5 stacks[0]: missing required key "forward"'],
+      '4:5 stacks[0]: missing "chain" (the chain connections enter) or "forward" (one tunnel URL for everything)'],
     ['role: gateway\ndevice: { key: k }\nstacks:\n  - id: "a b"\n    listen: 127.0.0.1:1\n    forward: mem://x\n',
       '4:9 stacks[0].id: must be an id of letters, digits, "_", "." or "-", got "a b"'],
     ['role: gateway\ndevice: { key: k }\nlog:\n  level:\n', '4:3 log.level: must be one of fatal, error, warn, info, debug, trace, silent, got nothing (null)'],
