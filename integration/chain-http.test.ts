@@ -123,12 +123,16 @@ t.test('PROXY header in: believed from trusted_proxies (X-Forwarded-For shows it
     s.write(encodeProxyV2({ address: '203.0.113.9', port: 40000 }, { address: '198.51.100.1', port: 443 }))
     s.end('GET /who HTTP/1.1\r\nHost: app.example.test\r\nConnection: close\r\n\r\n')
     let reply = ''
-    for await (const d of s) reply += String(d)
+    try {
+      for await (const d of s) reply += String(d)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET') throw err
+    }
     return reply
   }
   t.match(await send(gw.port.trusting), /behind \/who$/, 'match.source saw the address from the header')
   t.equal(up.seen[0].headers['x-forwarded-for'], '203.0.113.9')
-  t.equal(await send(gw.port.wary), '', 'a PROXY header from an untrusted address gets the connection closed')
+  t.equal(await send(gw.port.wary), '', 'a PROXY header from an untrusted address gets the connection reset, unanswered')
   const l = await gw.proc.waitFor(l => l.msg === 'access' && l.stack === 'wary')
   t.equal(l.error, 'CHAIN_ERR_PROXY_UNTRUSTED')
 })

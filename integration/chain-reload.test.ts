@@ -56,7 +56,7 @@ t.test('reload switches routes, adds and removes stacks, keeps a live transfer, 
   const r2 = await reloadCli(gw.file)
   t.equal(r2.code, 1)
   t.match(r2.stderr, /reload refused, nothing changed/)
-  t.match(r2.stderr, /gw\.yaml:\d+:\d+ chains\.web\.routes\[0\]\.process: unknown key "http_proxi"; did you mean "http_proxy"\?/)
+  t.match(r2.stderr, /gw\.yaml:\d+:\d+ chains\.web\.routes\[0\]\.process\.http_proxi: unknown key "http_proxi"; did you mean "http_proxy"\?/)
   t.equal((await curl([`http://${gw.addr.web}/still`])).stdout, 'two /still', 'the old rules still apply')
 
   // 3. SIGHUP with the extra stack removed: it stops listening.

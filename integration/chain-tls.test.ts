@@ -4,7 +4,7 @@
 import t from 'tap'
 import net from 'node:net'
 import tls from 'node:tls'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { Duplex } from 'node:stream'
 import { chainGateway, curl, makeCert, markerServer, run } from './harness/chain.ts'
 
 t.test('SNI passthrough: each name reaches its own TLS upstream, end to end', async t => {
@@ -90,23 +90,28 @@ t.test('a ClientHello written in two TCP segments is reassembled and routed by i
       }
     }
   })
-  // A socket whose first write (the ClientHello) goes out as two segments 100 ms apart.
+  // The TLS client writes through a Duplex of ours, which sends its first write (the
+  // ClientHello) to the socket as two segments 100 ms apart.
   const raw = net.connect(gw.port.tls, '127.0.0.1')
   raw.setNoDelay(true)
   await new Promise(resolve => raw.once('connect', resolve))
-  const origWrite = raw.write.bind(raw) as (chunk: Buffer, cb?: (err?: Error | null) => void) => boolean
   let first = true
   let segments = 0
-  ;(raw as unknown as { write: (chunk: Buffer, ...rest: unknown[]) => boolean }).write = (chunk: Buffer, ...rest: unknown[]) => {
-    if (!first) return origWrite(chunk, rest.find(r => typeof r === 'function') as undefined)
-    first = false
-    const cut = 40
-    origWrite(chunk.subarray(0, cut))
-    segments++
-    void sleep(100).then(() => { origWrite(chunk.subarray(cut)); segments++ })
-    return true
-  }
-  const sock = tls.connect({ socket: raw, servername: 'split.example.test', ca: cert.cert })
+  const splitter: Duplex = new Duplex({
+    write (chunk: Buffer, _enc, cb) {
+      if (!first) { raw.write(chunk, cb); return }
+      first = false
+      raw.write(chunk.subarray(0, 40)); segments++
+      setTimeout(() => { segments++; raw.write(chunk.subarray(40), cb) }, 100)
+    },
+    final (cb) { raw.end(); cb() },
+    read () { raw.resume() }
+  })
+  raw.on('data', (d: Buffer) => { if (!splitter.push(d)) raw.pause() })
+  raw.on('end', () => splitter.push(null))
+  raw.on('error', (err) => splitter.destroy(err))
+  t.teardown(() => raw.destroy())
+  const sock = tls.connect({ socket: splitter, servername: 'split.example.test', ca: cert.cert })
   await new Promise<void>((resolve, reject) => { sock.once('secureConnect', resolve); sock.once('error', reject) })
   sock.write('GET /two-segments HTTP/1.1\r\nHost: split.example.test\r\nConnection: close\r\n\r\n')
   let body = ''

@@ -53,15 +53,19 @@ export async function markerServer (t: TapLike, marker: string, tlsFiles?: CertF
   return { port: (srv.address() as net.AddressInfo).port, seen, connections: () => connections }
 }
 
-/** A raw TCP server that records the first bytes of each connection and answers `reply`. */
+/** A raw TCP server that records every byte of each connection and answers `reply` at the first. */
 export async function rawServer (t: TapLike, reply: string): Promise<{ port: number, first: Buffer[] }> {
   const first: Buffer[] = []
   const sockets = new Set<net.Socket>()
-  const srv = net.createServer(s => {
+  const srv = net.createServer({ allowHalfOpen: true }, s => {
     sockets.add(s)
+    const index = first.length
+    first.push(Buffer.alloc(0))
     s.on('close', () => sockets.delete(s))
     s.on('error', () => {})
-    s.once('data', (d: Buffer) => { first.push(d); s.end(reply) })
+    s.on('data', (d: Buffer) => { first[index] = Buffer.concat([first[index], d]) })
+    s.once('data', () => { s.write(reply) })
+    s.once('end', () => s.end())
   })
   srv.listen(0, '127.0.0.1')
   await once(srv, 'listening')

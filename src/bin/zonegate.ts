@@ -3,12 +3,14 @@
 // 2 the command line was wrong or an input file could not be read.
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import YAML from 'yaml'
 import { constants } from 'node:os'
 import type { Logger } from '../core/logger.ts'
 import { createRootLogger } from '../core/logger.ts'
 import { hasCode } from '../core/errors.ts'
 import { loadConfig, validateConfigFile } from '../config/load.ts'
-import { formatProblem, type CFG_ERR_INVALID } from '../config/errors.ts'
+import { formatProblem, CFG_ERR_READ, type CFG_ERR_INVALID } from '../config/errors.ts'
 import type { GatewayConfig, SnConfig } from '../config/types.ts'
 import { generateKeyFile } from '../identity/key-file.ts'
 import { CLI_ERR_USAGE } from './errors.ts'
@@ -179,9 +181,27 @@ async function route (values: Record<string, unknown>): Promise<void> {
   out(lines.join('\n') + '\n')
 }
 
+/**
+ * Where the running gateway of `file` listens for control calls. Read leniently from the YAML: a
+ * reload is most needed right after the file was edited, and the gateway reports what is wrong
+ * with the new file itself.
+ */
+function controlOf (file: string): { listen: string, tokenFile: string } | undefined {
+  let data: unknown
+  try {
+    data = YAML.parse(readFileSync(file, 'utf8'))
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code != null) throw new CFG_ERR_READ(file, (e as NodeJS.ErrnoException).code!)
+    return undefined
+  }
+  const c = (data as { control?: { listen?: unknown, token_file?: unknown } } | null)?.control
+  if (typeof c?.listen !== 'string') return undefined
+  const tokenFile = typeof c.token_file === 'string' ? resolve(dirname(resolve(file)), c.token_file) : `${resolve(file)}.token`
+  return { listen: c.listen, tokenFile }
+}
+
 async function control (name: 'reload' | 'status', file: string): Promise<void> {
-  const config = await gatewayConfig(file)
-  if (config == null) return
+  const config = { control: controlOf(file) }
   if (config.control == null) {
     err(`zonegate: ${file} has no control section; add "control: { listen: 127.0.0.1:7391 }" (and restart), or send SIGHUP to the gateway to reload\n`)
     process.exitCode = 1

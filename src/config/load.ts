@@ -12,6 +12,7 @@ import { normalizeConfig } from './normalize.ts'
 import { ROLES, type Role } from './schema.ts'
 import { loadDeviceKey } from '../identity/key-file.ts'
 import { checkChainFiles } from './chain-files.ts'
+import { checkCompiles } from './chain-compile-check.ts'
 
 export interface ConfigCheck {
   problems: ConfigProblem[]
@@ -63,7 +64,10 @@ export function checkConfigText (text: string, file: string, role?: Role): Confi
   problems.push(...checkSchema(chosen, data, file, locator).filter(p => !(role != null && p.path === 'role')))
   crossCheck(data, at)
   if (problems.length > 0) return { problems: byPosition(problems), locator }
-  return { problems, config: normalizeConfig(data, chosen, file, locator), locator }
+  const config = normalizeConfig(data, chosen, file, locator)
+  const late = checkCompiles(config, file)
+  if (late.length > 0) return { problems: byPosition(late), locator }
+  return { problems, config, locator }
 }
 
 function byPosition (problems: ConfigProblem[]): ConfigProblem[] {

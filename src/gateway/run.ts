@@ -94,13 +94,15 @@ export async function runGateway (config: GatewayConfig, { logger }: { logger: L
     }
     const nextAccess = JSON.stringify(next.accessLog) === JSON.stringify(current.accessLog) ? access : createAccessLog(next.accessLog, logger)
     // Listeners are kept by address: the same listen string keeps its socket (and its
-    // connections); new addresses are bound before anything is switched.
-    const byListen = new Map(stacks.map(s => [s.listen, s]))
+    // connections); new addresses are bound before anything is switched. Port 0 means "any
+    // port", so such a stack is the same listener only under the same id.
+    const keyOf = (id: string, listen: string): string => /:0$/.test(listen) ? `${id}@${listen}` : listen
+    const byListen = new Map(stacks.map(s => [keyOf(s.id, s.listen), s]))
     const started: Stack[] = []
     const kept: Array<{ stack: Stack, id: string, chain: string }> = []
     try {
       for (const s of next.stacks) {
-        const old = byListen.get(s.listen)
+        const old = byListen.get(keyOf(s.id, s.listen))
         if (old != null) kept.push({ stack: old, id: s.id, chain: s.chain })
         else started.push(await startStack(s, nextChains, { registry, logger, access: nextAccess, signal: stopping.signal }))
       }

@@ -48,9 +48,10 @@ export function normalizeHost (host: string | undefined): string | undefined {
   return h
 }
 
-/** The pattern in the form normalizeHost gives facts (IPv6 brackets removed). */
+/** The pattern in the form normalizeHost gives facts (lower-case, IPv6 brackets removed). */
 export function normalizePattern (pattern: string): string {
-  return pattern.startsWith('[') && pattern.endsWith(']') ? pattern.slice(1, -1) : pattern
+  const p = pattern.toLowerCase()
+  return p.startsWith('[') && p.endsWith(']') ? p.slice(1, -1) : p
 }
 
 /** Compare with a fact already passed through normalizeHost. */

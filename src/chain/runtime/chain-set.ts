@@ -7,7 +7,6 @@ import type { Logger } from '../../core/logger.ts'
 import type { ChainSpec, CompiledRoute, ConnFacts, HttpRequestFacts, LocalResponse, RouteTable, ShadowWarning, UpstreamConnector } from '../types.ts'
 import type { ResponseHead } from '../http/types.ts'
 import { compileTable, findShadowed } from '../table.ts'
-import { compileMatch } from '../match/compile-match.ts'
 import { compileCidrs } from '../match/cidr.ts'
 import { createUpstreamGroup } from '../upstream/group.ts'
 import { createLocalAction } from '../actions/local.ts'
@@ -81,8 +80,11 @@ async function routeRuntime (route: CompiledRoute, deps: ChainDeps): Promise<Rou
       return { upstream: createUpstreamGroup(p.group, { open: deps.open, logger: log }), filter }
     case 'http_proxy':
       return { upstream: createUpstreamGroup(p.proxy, { open: deps.open, logger: log }), filter }
-    case 'tls_terminate':
-      return { certs: await loadCertStore(p.certs), filter }
+    case 'tls_terminate': {
+      const certs = await loadCertStore(p.certs)
+      for (const w of certs.warnings) deps.logger.warn({ mod: 'chain.tls', chain: route.chain, route: route.spec.id }, w)
+      return { certs, filter }
+    }
     case 'serve':
     case 'redirect':
     case 'respond':
@@ -92,6 +94,3 @@ async function routeRuntime (route: CompiledRoute, deps: ChainDeps): Promise<Rou
       return { filter }
   }
 }
-
-/** Exposed for the dry run: the same matcher the table uses, with its explanation. */
-export { compileMatch }

@@ -124,7 +124,8 @@ export async function probeConnection ({ stream, chain, facts, trusted }: ProbeI
     stream.once('error', onEnd)
     onReadable()
   })
-  if (buf.length > 0 && !stream.destroyed) stream.unshift(buf)
+  // After 'end' the bytes have nowhere to go: the client closed before the probes decided.
+  if (buf.length > 0 && !stream.destroyed && !stream.readableEnded) stream.unshift(buf)
   if (failure != null) return { ok: false, ...failure }
   if (outcome === 'client closed before the probes decided') return { ok: false, code: 'CHAIN_ERR_PROBE_CLOSED', reason: outcome }
   const protocol = tls === 'done' ? 'tls' : http === 'done' ? 'http' : 'other'

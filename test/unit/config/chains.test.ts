@@ -135,6 +135,8 @@ t.test('every chain mistake is reported at its position, with the fix', async t 
       '5:94 chains.web.routes[0].process.forward.balance: must be one of round_robin, random, hash, least_time, got "roundrobin"; did you mean "round_robin"?'],
     ['stacks: [{ id: web, listen: "rtcp://local/a b", chain: web }]\nchains: { web: { routes: [{ process: { drop: true } }] } }\n',
       '4:29 stacks[0].listen: must be IP:port or rtcp://local/<name>, got "rtcp://local/a b"'],
+    [stack + 'chains: { web: { routes: [{ process: { respond: { status: 204, body: "x" } } }] } }\n',
+      '5:27 chains.web.routes[0].process.respond: '],
     ['control: { listen: "0.0.0.0:7391" }\n',
       '4:20 control.listen: the control API listens on loopback only (127.0.0.1 or [::1]), got "0.0.0.0:7391"']
   ]

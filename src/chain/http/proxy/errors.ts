@@ -1,0 +1,29 @@
+// Errors of the HTTP/1 proxy engine. Like the codec's, each carries `httpStatus`: the answer the
+// client gets when the error happens before any response byte was written to it.
+import { createError, type GatewayError } from '../../../core/errors.ts'
+
+export interface HttpEngineError extends GatewayError {
+  httpStatus: number
+}
+
+interface HttpEngineErrorClass<A extends unknown[]> {
+  new (...args: [...A] | [...A, { cause?: unknown }]): HttpEngineError
+  readonly code: string
+  readonly prototype: HttpEngineError
+}
+
+function engineError<A extends unknown[]> (code: string, template: string, httpStatus: number, Base?: ErrorConstructor): HttpEngineErrorClass<A> {
+  const C = createError<A>(code, template, Base)
+  Object.defineProperty(C.prototype, 'httpStatus', { value: httpStatus, writable: true, configurable: true })
+  return C as unknown as HttpEngineErrorClass<A>
+}
+
+export const CHAIN_ERR_HTTP_HEAD_TIMEOUT = engineError<[number]>('CHAIN_ERR_HTTP_HEAD_TIMEOUT', 'client sent no complete request head within %d ms', 408)
+export const CHAIN_ERR_HTTP_HEAD_INCOMPLETE = engineError<[string]>('CHAIN_ERR_HTTP_HEAD_INCOMPLETE', '%s closed in the middle of a head', 400)
+export const CHAIN_ERR_HTTP_BODY_INCOMPLETE = engineError<[string]>('CHAIN_ERR_HTTP_BODY_INCOMPLETE', '%s closed in the middle of a body', 502)
+export const CHAIN_ERR_HTTP_UPSTREAM_UNREACHABLE = engineError<[]>('CHAIN_ERR_HTTP_UPSTREAM_UNREACHABLE', 'no upstream could be reached', 502)
+export const CHAIN_ERR_HTTP_UPSTREAM_TIMEOUT = engineError<[string, number]>('CHAIN_ERR_HTTP_UPSTREAM_TIMEOUT', 'upstream %s sent no response head within %d ms', 504)
+export const CHAIN_ERR_HTTP_UPSTREAM_CLOSED = engineError<[string]>('CHAIN_ERR_HTTP_UPSTREAM_CLOSED', 'upstream %s closed before a complete response head', 502)
+export const CHAIN_ERR_HTTP_MISDIRECTED = engineError<[string]>('CHAIN_ERR_HTTP_MISDIRECTED', 'route %s terminates TLS, which cannot happen on a decrypted HTTP connection', 421)
+export const CHAIN_ERR_HTTP_NO_ROUTE = engineError<[string]>('CHAIN_ERR_HTTP_NO_ROUTE', 'no route for %s', 404)
+export const CHAIN_ERR_HTTP_LOCAL_FAILED = engineError<[string]>('CHAIN_ERR_HTTP_LOCAL_FAILED', 'local answer of route %s failed', 500)

@@ -1,0 +1,82 @@
+// The TCP-level `forward` action: open an upstream through the group, then splice client ⇄
+// upstream until both directions are done. Bytes the probes unshift()-ed back into the client
+// stream are read first by the splice, so the upstream sees the connection from its first byte.
+import type { Duplex } from 'node:stream'
+import { splice } from '../../tunnel/pipe.ts'
+import { TUN_ERR_ABORTED } from '../../tunnel/errors.ts'
+import type { ConnectOptions, UpstreamConnection, UpstreamConnector } from '../types.ts'
+import { CHAIN_ERR_UPSTREAM_RESET } from './errors.ts'
+
+export interface ForwardResult {
+  /** The upstream URL the connection went to (absent when none could be opened). */
+  upstream?: string
+  /** Bytes read from the client and sent upstream. */
+  bytesIn: number
+  /** Bytes read from the upstream and sent to the client. */
+  bytesOut: number
+  error?: { code: string, message: string }
+}
+
+function describe (err: unknown): { code: string, message: string } {
+  const e = err as { code?: unknown, message?: unknown } | null
+  return {
+    code: typeof e?.code === 'string' ? e.code : 'ERR_UNKNOWN',
+    message: typeof e?.message === 'string' ? e.message : String(err)
+  }
+}
+
+/** Tear the client down so it sees a failure (TCP: RST), not a clean, empty answer. */
+function reset (s: Duplex): void {
+  const socket = s as Duplex & { resetAndDestroy?: () => void }
+  if (s.destroyed) return
+  if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy()
+  else s.destroy()
+}
+
+export async function forwardConnection (client: Duplex, group: UpstreamConnector, options: ConnectOptions): Promise<ForwardResult> {
+  // Until the splice owns the client, its errors must not go unhandled; and a client that goes
+  // away while we are still connecting aborts the connect instead of leaving an orphan upstream.
+  let firstError: 'client' | 'upstream' | undefined
+  client.on('error', () => { firstError ??= 'client' })
+  const gone = new AbortController()
+  const onClose = (): void => gone.abort(new TUN_ERR_ABORTED('client connection closed'))
+  client.once('close', onClose)
+
+  let conn: UpstreamConnection
+  try {
+    conn = await group.connect({ ...options, signal: AbortSignal.any([options.signal, gone.signal]) })
+  } catch (err) {
+    client.off('close', onClose)
+    reset(client)
+    return { bytesIn: 0, bytesOut: 0, error: describe(err) }
+  }
+  client.off('close', onClose)
+
+  const upstream = conn.stream
+  const started = performance.now()
+  let firstByteMs: number | undefined
+  upstream.on('error', () => { firstError ??= 'upstream' })
+  // Same tick as splice() below: no chunk can be emitted before both listeners are on.
+  upstream.once('data', () => { firstByteMs = performance.now() - started })
+  // The caller's signal also bounds the splice (the gateway stopping): both sides are reset.
+  const onAbort = (): void => { reset(client); reset(upstream) }
+  options.signal.addEventListener('abort', onAbort, { once: true })
+  try {
+    const { aToB, bToA } = await splice(client, upstream)
+    if (firstByteMs !== undefined) conn.report({ ok: true, firstByteMs })
+    return { upstream: conn.url, bytesIn: aToB, bytesOut: bToA }
+  } catch (err) {
+    const e = err as Error & { aToB?: number, bToA?: number }
+    let error = describe(err)
+    if (firstByteMs !== undefined) {
+      conn.report({ ok: true, firstByteMs })
+    } else if (firstError === 'upstream') {
+      // The upstream accepted and then reset before answering: passive health counts that.
+      conn.report({ ok: false })
+      error = describe(new CHAIN_ERR_UPSTREAM_RESET(conn.url, { cause: err }))
+    }
+    return { upstream: conn.url, bytesIn: e.aToB ?? 0, bytesOut: e.bToA ?? 0, error }
+  } finally {
+    options.signal.removeEventListener('abort', onAbort)
+  }
+}
