@@ -8,3 +8,4 @@ export const CHAIN_ERR_NO_ROUTE = createError('CHAIN_ERR_NO_ROUTE', 'no route of
 export const CHAIN_ERR_REJECTED = createError('CHAIN_ERR_REJECTED', 'rejected by route %s')
 export const CHAIN_ERR_TOO_DEEP = createError('CHAIN_ERR_TOO_DEEP', 'chain %s entered %d levels deep (tls_terminate loops?)')
 export const CHAIN_ERR_UNKNOWN_CHAIN = createError('CHAIN_ERR_UNKNOWN_CHAIN', 'no chain named %s')
+export const CHAIN_ERR_DROPPED = createError('CHAIN_ERR_DROPPED', 'dropped by route %s')

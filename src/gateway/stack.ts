@@ -68,7 +68,6 @@ export async function startStack (cfg: StackConfig, chains: ChainSet, deps: Stac
     const hp = parseHostPort(cfg.listen, 'listen')
     if (typeof hp === 'string') throw new TypeError(`stack ${cfg.id}: listen ${cfg.listen}: ${hp}`)
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-      socket.on('error', () => {})
       accept(socket, {
         stack: id,
         localPort: socket.localPort ?? 0,

@@ -25,12 +25,12 @@ function describe (err: unknown): { code: string, message: string } {
   }
 }
 
-/** Tear the client down so it sees a failure (TCP: RST), not a clean, empty answer. */
-function reset (s: Duplex): void {
+/** Tear a stream down so its peer sees a failure (TCP: RST; rtcp: a stream reset), not a clean end. */
+function reset (s: Duplex, err: unknown): void {
   const socket = s as Duplex & { resetAndDestroy?: () => void }
   if (s.destroyed) return
   if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy()
-  else s.destroy()
+  else s.destroy(err instanceof Error ? err : new Error(String(err)))
 }
 
 export async function forwardConnection (client: Duplex, group: UpstreamConnector, options: ConnectOptions): Promise<ForwardResult> {
@@ -47,7 +47,7 @@ export async function forwardConnection (client: Duplex, group: UpstreamConnecto
     conn = await group.connect({ ...options, signal: AbortSignal.any([options.signal, gone.signal]) })
   } catch (err) {
     client.off('close', onClose)
-    reset(client)
+    reset(client, err)
     return { bytesIn: 0, bytesOut: 0, error: describe(err) }
   }
   client.off('close', onClose)
@@ -56,21 +56,23 @@ export async function forwardConnection (client: Duplex, group: UpstreamConnecto
   const started = performance.now()
   let firstByteMs: number | undefined
   upstream.on('error', () => { firstError ??= 'upstream' })
-  // Same tick as splice() below: no chunk can be emitted before both listeners are on.
-  upstream.once('data', () => { firstByteMs = performance.now() - started })
+  // Same tick as splice() below: no chunk can be emitted before both listeners are on. Reported
+  // at once rather than when the splice ends, which for a long-lived connection may be hours.
+  upstream.once('data', () => {
+    firstByteMs = performance.now() - started
+    conn.report({ ok: true, firstByteMs })
+  })
   // The caller's signal also bounds the splice (the gateway stopping): both sides are reset.
-  const onAbort = (): void => { reset(client); reset(upstream) }
+  const onAbort = (): void => { reset(client, options.signal.reason); reset(upstream, options.signal.reason) }
   options.signal.addEventListener('abort', onAbort, { once: true })
+  if (options.signal.aborted) onAbort()
   try {
     const { aToB, bToA } = await splice(client, upstream)
-    if (firstByteMs !== undefined) conn.report({ ok: true, firstByteMs })
     return { upstream: conn.url, bytesIn: aToB, bytesOut: bToA }
   } catch (err) {
     const e = err as Error & { aToB?: number, bToA?: number }
     let error = describe(err)
-    if (firstByteMs !== undefined) {
-      conn.report({ ok: true, firstByteMs })
-    } else if (firstError === 'upstream') {
+    if (firstByteMs === undefined && firstError === 'upstream') {
       // The upstream accepted and then reset before answering: passive health counts that.
       conn.report({ ok: false })
       error = describe(new CHAIN_ERR_UPSTREAM_RESET(conn.url, { cause: err }))

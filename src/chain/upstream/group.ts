@@ -64,7 +64,8 @@ function openWithin (deps: UpstreamDeps, url: string, signal: AbortSignal): Prom
 
 export function createUpstreamGroup (spec: UpstreamGroupSpec, deps: UpstreamDeps): UpstreamGroup {
   if (spec.upstreams.length === 0) throw new CHAIN_ERR_UPSTREAM_EMPTY()
-  const log = deps.logger.child({ mod: 'chain.upstream' })
+  // The lead may hand in a logger already bound to this module (with chain and route): no second mod.
+  const log = deps.logger.bindings().mod != null ? deps.logger : deps.logger.child({ mod: 'chain.upstream' })
   const now = deps.now ?? (() => performance.now())
   const balancer = createBalancer(spec.balance, deps.random)
   const states = spec.upstreams.map((u, i) => new UpstreamState(u.url, u.weight, i))
@@ -120,7 +121,7 @@ export function createUpstreamGroup (spec: UpstreamGroupSpec, deps: UpstreamDeps
     const failures: UpstreamAttemptFailure[] = []
     const errors: unknown[] = []
     while (tried.size < maxTries) {
-      if (signal.aborted) throw new TUN_ERR_ABORTED(`upstream group (${spec.upstreams[0].url}, ...)`, { cause: signal.reason })
+      if (signal.aborted) throw new TUN_ERR_ABORTED('an upstream of the group', { cause: signal.reason })
       // Healthy upstreams first; when none is left, the down ones still get their chance
       // (best effort) rather than failing the client without trying.
       const untried = states.filter(s => !tried.has(s))

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream'
 import type { CompiledRoute, ConnFacts, HttpRequestFacts, HttpProxySpec, LocalResponse, UpstreamConnector } from '../../types.ts'
 import type { BodyFraming, RequestHead, ResponseHead } from '../types.ts'
 import type { Logger } from '../../../core/logger.ts'
-import { parseRequestHead, requestFacts } from '../head.ts'
+import { headerValue, parseRequestHead, requestFacts } from '../head.ts'
 import { requestFraming, wantsKeepAlive } from '../framing.ts'
 import { CHAIN_ERR_HTTP_HEAD_TIMEOUT, CHAIN_ERR_HTTP_LOCAL_FAILED, CHAIN_ERR_HTTP_MISDIRECTED, CHAIN_ERR_HTTP_NO_ROUTE } from './errors.ts'
 import { readHead, relayBody } from './io.ts'
@@ -58,6 +58,8 @@ export interface HttpEngineLimits {
 export const DEFAULT_ENGINE_LIMITS: Readonly<HttpEngineLimits> = Object.freeze({ maxHeadBytes: 16 * 1024, headTimeoutMs: 30_000, idleTimeoutMs: 60_000 })
 
 let sharedPool: UpstreamPool | undefined
+
+const LINGER_MS = 5000
 
 /** What became of the client connection after one request. */
 export type Outcome = 'keep' | 'close' | 'detached' | 'destroyed'
@@ -111,7 +113,12 @@ export async function serveHttp (client: Duplex, conn: ConnFacts, deps: HttpEngi
     client.off('close', onClose)
   }
   if (outcome === 'close') {
-    if (!client.destroyed) client.end()
+    if (!client.destroyed) {
+      client.end()
+      // A client that never closes its side (or a request body still arriving) must not hold the
+      // connection: once our bytes are flushed, give it LINGER_MS to close, then destroy.
+      client.once('finish', () => { setTimeout(() => client.destroy(), LINGER_MS).unref() })
+    }
   } else if (outcome === 'destroyed') {
     client.destroy()
   }
@@ -212,8 +219,11 @@ const MAX_DRAIN_BYTES = 64 * 1024
 /** Answer without an upstream (a LocalResponse or an error), then drain a small request body or close. */
 async function answerLocally (ctx: EngineContext, ex: Exchange, route: CompiledRoute | undefined, res: LocalResponse | Error): Promise<Outcome> {
   const { framing } = ex
-  const drainable = framing.kind === 'none' || (framing.kind === 'length' && framing.length <= MAX_DRAIN_BYTES)
-  const keep = ex.clientKeep && drainable
+  // A chunked body of unknown size is drained up to the same bound, else the connection closes.
+  const drainable = framing.kind !== 'length' || framing.length <= MAX_DRAIN_BYTES
+  // A client waiting for 100-continue never sends the body after a final answer: close instead.
+  const expectsContinue = framing.kind !== 'none' && headerValue(ex.head.headers, 'expect')?.toLowerCase() === '100-continue'
+  const keep = ex.clientKeep && drainable && !expectsContinue
   let outcome: Outcome
   if (res instanceof Error) {
     outcome = await sendError(ctx, route, res, ex.log, ex.start, ex.head.method, ex.head.version, ex.facts, keep)
@@ -240,7 +250,9 @@ async function answerLocally (ctx: EngineContext, ex: Exchange, route: CompiledR
   }
   if (outcome === 'keep' && framing.kind !== 'none') {
     try {
-      ex.log.bytesIn += await relayBody(ctx.reader, undefined, framing, 'client')
+      const n = await relayBody(ctx.reader, undefined, framing, 'client', MAX_DRAIN_BYTES)
+      if (n < 0) return 'close'
+      ex.log.bytesIn += n
     } catch {
       return 'destroyed'
     }

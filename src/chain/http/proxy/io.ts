@@ -75,10 +75,10 @@ export async function readHead<T extends { bytes: number }> (
 
 /**
  * Relay one body from `src` to `dst` as framed, bytes unchanged. Returns the bytes moved.
- * `dst` undefined: read and discard. Throws CHAIN_ERR_HTTP_BODY_INCOMPLETE when `src` ends early
+ * `dst` undefined: read and discard. Returns -1 once more than `max` bytes went by (the rest is left unread). Throws CHAIN_ERR_HTTP_BODY_INCOMPLETE when `src` ends early
  * (until_close bodies end with `src`), the chunk scanner's errors, and `dst` write errors.
  */
-export async function relayBody (src: StreamReader, dst: Duplex | undefined, framing: BodyFraming, peer: string): Promise<number> {
+export async function relayBody (src: StreamReader, dst: Duplex | undefined, framing: BodyFraming, peer: string, max = Infinity): Promise<number> {
   if (framing.kind === 'none') return 0
   let moved = 0
   let remaining = framing.kind === 'length' ? framing.length : Infinity
@@ -104,6 +104,7 @@ export async function relayBody (src: StreamReader, dst: Duplex | undefined, fra
       remaining -= c.length
     }
     moved += c.length
+    if (moved > max) return -1
     if (dst !== undefined && c.length > 0) {
       const p = write(dst, c)
       if (p !== undefined) await p

@@ -28,20 +28,27 @@ function upstreamHost (url: string): string {
   return h
 }
 
+function uncork (s: Duplex): void { s.uncork() }
+
 function destinationOf (client: Duplex, port: number): { address: string, port: number } {
   const s = client as Duplex & { localAddress?: string, localPort?: number }
   return { address: s.localAddress ?? '0.0.0.0', port: s.localPort ?? port }
 }
 
 /** Body pump state: settled tells whether the request body has been fully sent. */
-interface Pump { settled: boolean, failed: boolean, moved: number, promise: Promise<void> }
+interface Pump { settled: boolean, failed: boolean, error?: unknown, moved: number, promise: Promise<void> }
 
 function startPump (ex: Exchange, client: StreamReader, upstream: Duplex): Pump {
   const pump: Pump = { settled: ex.framing.kind === 'none', failed: false, moved: 0, promise: Promise.resolve() }
   if (pump.settled) return pump
   pump.promise = relayBody(client, upstream, ex.framing, 'client').then(
     n => { pump.moved = n; pump.settled = true },
-    () => { pump.failed = true; pump.settled = true }
+    (err: unknown) => {
+      pump.error = err
+      // The client vanished or sent a broken body: the upstream request can never complete.
+      pump.failed = true; pump.settled = true
+      upstream.destroy()
+    }
   )
   return pump
 }
@@ -74,6 +81,8 @@ export async function proxyRequest (ctx: EngineContext, ex: Exchange, route: Com
     let pump: Pump | undefined
     let resp: ResponseHead | null
     try {
+      up.stream.cork()
+      process.nextTick(uncork, up.stream)
       const w = write(up.stream, serializeRequestHead(reqHead))
       pump = startPump(ex, ctx.reader, up.stream)
       if (w !== undefined) await w
@@ -90,8 +99,16 @@ export async function proxyRequest (ctx: EngineContext, ex: Exchange, route: Com
       if (client.destroyed) { up.stream.destroy(); return 'destroyed' }
     }
     if (resp === null) {
-      // The upstream closed (or reset) before a response byte: a stale pooled stream, or a dead upstream.
       up.stream.destroy()
+      if (pump?.failed === true) {
+        // The client's fault, not the upstream's: a malformed chunked body gets its 400, a vanished client nothing.
+        if ((pump.error as { httpStatus?: number }).httpStatus !== undefined && !client.destroyed) {
+          return await sendError(ctx, route, pump.error, ex.log, ex.start, head.method, head.version, facts, false)
+        }
+        finish(ctx, ex)
+        return 'destroyed'
+      }
+      // The upstream closed (or reset) before a response byte: a stale pooled stream, or a dead upstream.
       if (up.reused && retryable && attempt === 0) continue
       up.report({ ok: false })
       const e = new CHAIN_ERR_HTTP_UPSTREAM_CLOSED(up.url)
@@ -163,6 +180,9 @@ async function respond (
   try {
     const headBytes = serializeResponseHead(out)
     log.bytesOut += headBytes.length
+    // Head and the body bytes already read go out in one write (uncorked after this tick).
+    client.cork()
+    process.nextTick(uncork, client)
     const w = write(client, headBytes)
     if (w !== undefined) await w
     log.bytesOut += await relayBody(ur, client, framing, `upstream ${up.url}`)

@@ -119,6 +119,8 @@ export function upstreamRequestHead (input: UpstreamHeadInput): { method: string
   else if (hostField(headers) === undefined && facts.host !== undefined) headers.push(['Host', facts.host])
   for (const name in spec.setRequestHeaders) setHeader(headers, name, expand(spec.setRequestHeaders[name], facts, conn))
   if (input.upgrade) headers.push(['Connection', 'upgrade'])
+  // HTTP/1.0 closes by default; our hop to the upstream stays reusable regardless of the client.
+  else if (head.version === 10) headers.push(['Connection', 'keep-alive'])
   return { method: head.method, target, version: head.version, headers }
 }
 

@@ -1,5 +1,6 @@
 // The balancing policies on their own: exact sequences, distributions and movement, no network.
 import t from 'tap'
+import fc from 'fast-check'
 import { smoothRoundRobin, weightedRandom, rendezvousHash, leastTime } from '../../../../src/chain/upstream/balancers.ts'
 import { UpstreamState } from '../../../../src/chain/upstream/upstream-state.ts'
 import { mulberry32 } from './helpers.ts'
@@ -90,4 +91,46 @@ t.test('upstream state: connect time stands in until a first-byte time is report
   s.recordSuccess(60)
   t.ok(s.ewmaMs! > 40 && s.ewmaMs! < 60, `moving average: ${s.ewmaMs}`)
   t.equal(new UpstreamState('tcp://x:1', 0, 0).weight, 1, 'a non-positive weight is clamped to 1')
+})
+
+// Properties over random weights and clients, each time-boxed.
+const weightsArb = fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 8 })
+
+t.test('property: one round_robin cycle of sum(weights) picks gives each upstream exactly its weight', async t => {
+  fc.assert(fc.property(weightsArb, weights => {
+    const b = smoothRoundRobin()
+    const list = states(weights)
+    const total = weights.reduce((a, w) => a + w, 0)
+    const counts = weights.map(() => 0)
+    for (let i = 0; i < total; i++) counts[b.pick(list, '').index]++
+    return counts.every((n, i) => n === weights[i]) && list.every(s => s.currentWeight === 0)
+  }), { interruptAfterTimeLimit: 3000, numRuns: 500 })
+  t.pass('held')
+})
+
+t.test('property: removing any upstream moves only the hash clients it had', async t => {
+  fc.assert(fc.property(weightsArb, fc.array(fc.ipV4(), { minLength: 1, maxLength: 50 }), fc.nat(), (weights, ips, r) => {
+    if (weights.length < 2) return true
+    const b = rendezvousHash()
+    const list = states(weights)
+    const gone = list[r % list.length]
+    const rest = list.filter(s => s !== gone)
+    return ips.every(ip => {
+      const before = b.pick(list, ip)
+      const after = b.pick(rest, ip)
+      return before === gone ? after !== gone : after === before
+    })
+  }), { interruptAfterTimeLimit: 3000, numRuns: 300 })
+  t.pass('held')
+})
+
+t.test('property: every balancer picks one of the candidates, whatever the RNG returns', async t => {
+  fc.assert(fc.property(weightsArb, fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), fc.ipV4(), (weights, x, ip) => {
+    const list = states(weights)
+    for (const b of [smoothRoundRobin(), weightedRandom(() => x), rendezvousHash(), leastTime()]) {
+      if (!list.includes(b.pick(list, ip))) return false
+    }
+    return true
+  }), { interruptAfterTimeLimit: 3000, numRuns: 500 })
+  t.pass('held')
 })

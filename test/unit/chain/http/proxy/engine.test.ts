@@ -378,3 +378,51 @@ t.test('idle keep-alive connections close after idleTimeoutMs; a slow head gets 
   const slow = await rawExchange(rig.port, 'GET / HTTP/1.1\r\nHost:')
   t.match(slow, /^HTTP\/1\.1 408 /)
 })
+
+t.test('a malformed chunked request body gets 400 and the upstream stream is dropped', async t => {
+  const up = await echoUpstream(t)
+  const rig = await startEngine(t, { routes: { '*': route('r', { kind: 'http_proxy', proxy: proxySpec(up.url) }) } })
+  const got = await rawExchange(rig.port, 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n')
+  t.match(got, /^HTTP\/1\.1 400 [^]*x-zonegate-error: CHAIN_ERR_HTTP_BAD_CHUNK/i)
+})
+
+t.test('local answers: a Readable body of unknown length is chunked (1.1) or close-delimited (1.0)', async t => {
+  const rig = await startEngine(t, {
+    routes: { '*': route('s', { kind: 'serve', dir: '/nonexistent', index: [] }) },
+    local: async () => ({ status: 200, headers: [['content-type', 'text/plain']], body: Readable.from([Buffer.from('ab'), Buffer.from('cde')]) })
+  })
+  const v11 = await rawExchange(rig.port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')
+  t.match(v11, /transfer-encoding: chunked\r\n/i)
+  t.match(v11, /\r\n\r\n2\r\nab\r\n3\r\ncde\r\n0\r\n\r\n$/)
+  const v10 = await rawExchange(rig.port, 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n')
+  t.match(v10, /connection: close\r\n/i)
+  t.match(v10, /\r\n\r\nabcde$/)
+})
+
+t.test('HTTP/1.0 keep-alive client through the proxy', async t => {
+  // Raw upstream answering every head with a length-framed 1.0 keep-alive response; it checks
+  // that the engine asked it to keep the connection (1.0 would close by default).
+  const heads: string[] = []
+  const raw = net.createServer(s => {
+    let buf = ''
+    s.on('data', d => {
+      buf += d.toString('latin1')
+      let i
+      while ((i = buf.indexOf('\r\n\r\n')) >= 0) {
+        heads.push(buf.slice(0, i)); buf = buf.slice(i + 4)
+        s.write('HTTP/1.0 200 OK\r\nContent-Length: 1\r\nConnection: keep-alive\r\n\r\nx')
+      }
+    })
+  })
+  raw.listen(0, '127.0.0.1'); await once(raw, 'listening')
+  t.teardown(() => { raw.close() })
+  const url = `tcp://127.0.0.1:${(raw.address() as net.AddressInfo).port}`
+  const rig = await startEngine(t, { routes: { '*': route('r', { kind: 'http_proxy', proxy: proxySpec(url) }) } })
+  const got = await rawExchange(rig.port, 'GET /a HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\nGET /b HTTP/1.0\r\nHost: a\r\n\r\n')
+  t.equal(countHeads(got), 2, 'both answered, then closed (the second did not ask for keep-alive)')
+  t.match(got, /^HTTP\/1\.0 200 OK\r\n[^]*connection: keep-alive\r\n/i)
+  t.match(got, /connection: close\r\n\r\nx$/i)
+  t.equal(heads.length, 2)
+  t.ok(heads.every(h => /\r\nconnection: keep-alive$/i.test(h)), 'upstream hop kept alive')
+  t.equal(rig.connectors.get(url)?.stats.opened, 1)
+})
