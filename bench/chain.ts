@@ -1,5 +1,5 @@
 // Processing chain benchmark: one command, JSON lines on stdout.
-//   node bench/chain.ts [--secs 3] [--runs 3] [--pings 2000] [--hs-secs 3] [--wrk-secs 5] [--wrk-runs 2] [--conns 64]
+//   node bench/chain.ts [--secs 3] [--runs 3] [--pings 2000] [--hs-secs 3] [--wrk-secs 4] [--wrk-runs 2] [--conns 64] [--budget 45]
 // 1. SNI passthrough (route on the ClientHello's server name, do not terminate), through
 //      zonegate   chain `sni`: probe tls → match sni → forward
 //      haproxy    mode tcp + req.ssl_sni            nginx   stream + ssl_preread
@@ -31,16 +31,16 @@ const { values: opt } = parseArgs({
     pings: { type: 'string', default: '2000' },
     'hs-secs': { type: 'string', default: '3' },
     'hs-conc': { type: 'string', default: '16' },
-    'wrk-secs': { type: 'string', default: '5' },
+    'wrk-secs': { type: 'string', default: '4' },
     'wrk-runs': { type: 'string', default: '2' },
     conns: { type: 'string', default: '64' },
-    budget: { type: 'string', default: '210' }
+    budget: { type: 'string', default: '45' }
   }
 })
 const SECS = Number(opt.secs); const RUNS = Number(opt.runs); const PINGS = Number(opt.pings)
 const HS_SECS = Number(opt['hs-secs']); const HS_CONC = Number(opt['hs-conc'])
 const WRK_SECS = Number(opt['wrk-secs']); const WRK_RUNS = Number(opt['wrk-runs']); const CONNS = Number(opt.conns)
-// Waiting for a quiet machine and re-running disturbed measurements stop after this many seconds.
+// Waiting for a quiet machine and re-running disturbed measurements add at most this many seconds.
 const runner = new QuietRunner(Number(opt.budget) * 1000)
 const PING_BYTES = 64
 // Names: the bulk/echo upstream and the handshake upstream are two SNI routes; wrk sends the URL's

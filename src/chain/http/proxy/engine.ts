@@ -6,7 +6,7 @@
 // Every failure before a response byte maps to an answer carrying `x-zonegate-error: <code>`;
 // after that the client connection is destroyed. serveHttp never rejects.
 import type { Duplex } from 'node:stream'
-import type { CompiledRoute, ConnFacts, HttpRequestFacts, HttpProxySpec, LocalResponse, UpstreamConnector } from '../../types.ts'
+import type { CompiledRoute, ConnFacts, HttpRequestFacts, HttpProxySpec, LocalResponse, UpstreamConnector, UpstreamGroupSpec } from '../../types.ts'
 import type { BodyFraming, RequestHead, ResponseHead } from '../types.ts'
 import type { Logger } from '../../../core/logger.ts'
 import { headerValue, parseRequestHead, requestFacts } from '../head.ts'
@@ -171,7 +171,11 @@ async function serveOne (ctx: EngineContext, first: boolean): Promise<Outcome> {
     return await answerLocally(ctx, ex, undefined, new CHAIN_ERR_HTTP_LOCAL_FAILED('lookup', { cause: err }))
   }
   ex.route = route
-  if (route === undefined) return await answerLocally(ctx, ex, undefined, new CHAIN_ERR_HTTP_NO_ROUTE(facts.host ?? '(no host)'))
+  if (route === undefined) {
+    const err = new CHAIN_ERR_HTTP_NO_ROUTE(facts.host ?? '(no host)')
+    deps.logger.debug({ err, host: facts.host, path: facts.path }, 'no route')
+    return await answerLocally(ctx, ex, undefined, err)
+  }
   log.route = route.spec.id
   const p = route.spec.process
   switch (p.kind) {
@@ -204,7 +208,7 @@ async function serveOne (ctx: EngineContext, first: boolean): Promise<Outcome> {
 const forwardSpecs = new WeakMap<object, HttpProxySpec>()
 
 /** A forward route in HTTP mode proxies with default settings. */
-function forwardSpec (group: HttpProxySpec | Omit<HttpProxySpec, 'rewrite' | 'setRequestHeaders' | 'removeRequestHeaders' | 'xForwarded' | 'preserveHost' | 'idleTimeoutMs' | 'responseTimeoutMs'>): HttpProxySpec {
+function forwardSpec (group: UpstreamGroupSpec): HttpProxySpec {
   let spec = forwardSpecs.get(group)
   if (spec === undefined) {
     spec = { rewrite: {}, setRequestHeaders: {}, removeRequestHeaders: [], xForwarded: true, preserveHost: true, idleTimeoutMs: 60_000, responseTimeoutMs: 60_000, ...group }

@@ -426,3 +426,27 @@ t.test('HTTP/1.0 keep-alive client through the proxy', async t => {
   t.ok(heads.every(h => /\r\nconnection: keep-alive$/i.test(h)), 'upstream hop kept alive')
   t.equal(rig.connectors.get(url)?.stats.opened, 1)
 })
+
+t.test('a reused stream that dies before responding: GET is retried on a fresh one, POST gets 502', async t => {
+  // Every connection answers its first request and closes without answering its second.
+  const raw = net.createServer(s => {
+    let n = 0
+    s.on('data', () => {
+      if (n++ === 0) s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')
+      else s.destroy()
+    })
+  })
+  raw.listen(0, '127.0.0.1'); await once(raw, 'listening')
+  t.teardown(() => { raw.close() })
+  const url = `tcp://127.0.0.1:${(raw.address() as net.AddressInfo).port}`
+  const rig = await startEngine(t, { routes: { '*': route('r', { kind: 'http_proxy', proxy: proxySpec(url) }) } })
+  const got = await rawExchange(rig.port, 'GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\nPOST /3 HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx')
+  const parts = got.split(/(?=HTTP\/1\.1 \d{3})/)
+  t.equal(parts.length, 3)
+  t.match(parts[0], /^HTTP\/1\.1 200 /)
+  t.match(parts[1], /^HTTP\/1\.1 200 /, 'retried on a fresh connection')
+  t.match(parts[2], /^HTTP\/1\.1 502 [^]*CHAIN_ERR_HTTP_UPSTREAM_CLOSED/i, 'a request with a body is not retried')
+  const stats = rig.connectors.get(url)?.stats
+  t.equal(stats?.opened, 2)
+  t.equal(stats?.reused, 2)
+})
