@@ -52,7 +52,14 @@ const WRK_SNI = 'localhost'
 
 const dir = mkdtempSync(join(tmpdir(), 'zonegate-chain-bench-'))
 chmodSync(dir, 0o755) // nginx workers run as nobody and read the 1 KiB file from here
-const commit = (() => { try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim() } catch { return 'unknown' } })()
+// "+dirty" when src/ differs from the commit: the figures are then for the working tree.
+const commit = (() => {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT }).toString().trim() !== ''
+    return dirty ? `${head}+dirty` : head
+  } catch { return 'unknown' }
+})()
 const { emit, skip } = makeEmitter(commit)
 
 interface SniPath { name: string, bulk: number, hs: number, pid?: number }

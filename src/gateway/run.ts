@@ -13,6 +13,7 @@ import { loadDeviceKey } from '../identity/key-file.ts'
 import { startRtcp, type RtcpService } from '../rtcp/service.ts'
 import { compileChainSet, type ChainSet } from '../chain/runtime/chain-set.ts'
 import { createAccessLog, type AccessLog } from '../chain/runtime/access-log.ts'
+import { createUpstreamPool } from '../chain/http/proxy/pool.ts'
 import { startStack, type Stack } from './stack.ts'
 import { startControl, type ControlServer } from './control.ts'
 
@@ -47,6 +48,7 @@ export async function runGateway (config: GatewayConfig, { logger }: { logger: L
   registry.register(tlsTunnel({ logger }))
   const rtcp = await startRtcp({ privateKey: key.privateKey, config: config.rtcp, logger, registry })
   const stopping = new AbortController()
+  const pool = createUpstreamPool()
   const chainDeps = { open: async (url: string, o: { signal: AbortSignal }) => await registry.open(url, o), logger }
   let current = config
   let chains: ChainSet
@@ -57,7 +59,7 @@ export async function runGateway (config: GatewayConfig, { logger }: { logger: L
   try {
     chains = await compileChainSet(config.chains, chainDeps)
     warn(chains)
-    for (const s of config.stacks) stacks.push(await startStack(s, chains, { registry, logger, access, signal: stopping.signal }))
+    for (const s of config.stacks) stacks.push(await startStack(s, chains, { registry, logger, access, signal: stopping.signal, pool }))
   } catch (err) {
     for (const s of stacks) await s.close({ destroy: true })
     await rtcp.stop()
@@ -104,7 +106,7 @@ export async function runGateway (config: GatewayConfig, { logger }: { logger: L
       for (const s of next.stacks) {
         const old = byListen.get(keyOf(s.id, s.listen))
         if (old != null) kept.push({ stack: old, id: s.id, chain: s.chain })
-        else started.push(await startStack(s, nextChains, { registry, logger, access: nextAccess, signal: stopping.signal }))
+        else started.push(await startStack(s, nextChains, { registry, logger, access: nextAccess, signal: stopping.signal, pool }))
       }
     } catch (err) {
       for (const s of started) await s.close({ destroy: true })
@@ -166,6 +168,7 @@ export async function runGateway (config: GatewayConfig, { logger }: { logger: L
       stopping.abort()
       await control?.close()
       for (const s of [...stacks].reverse()) await s.close({ destroy: true })
+      pool.close()
       await access.close()
       await rtcp.stop()
       await registry.close()

@@ -11,6 +11,7 @@ import type { TunnelListener, TunnelStream } from '../tunnel/types.ts'
 import type { ChainSet } from '../chain/runtime/chain-set.ts'
 import type { AccessLog } from '../chain/runtime/access-log.ts'
 import type { ConnFacts } from '../chain/types.ts'
+import type { UpstreamPool } from '../chain/http/proxy/pool.ts'
 import { runConnection } from '../chain/runtime/connection.ts'
 import { parseHostPort } from '../config/host-port.ts'
 
@@ -31,6 +32,7 @@ export interface StackDeps {
   logger: Logger
   access: AccessLog
   signal: AbortSignal
+  pool: UpstreamPool
 }
 
 export async function startStack (cfg: StackConfig, chains: ChainSet, deps: StackDeps): Promise<Stack> {
@@ -43,7 +45,7 @@ export async function startStack (cfg: StackConfig, chains: ChainSet, deps: Stac
   const accept = (stream: Duplex, facts: ConnFacts, destination: { address: string, port: number }): void => {
     open.add(stream)
     stream.once('close', () => open.delete(stream))
-    runConnection(stream, facts, chain, { chains: set, logger: log, access: deps.access, destination, signal: deps.signal })
+    runConnection(stream, facts, chain, { chains: set, logger: log, access: deps.access, destination, signal: deps.signal, pool: deps.pool })
       .catch((err: unknown) => {
         log.error({ err }, 'connection handling failed')
         stream.destroy()

@@ -12,6 +12,7 @@ import { probeConnection } from './probe.ts'
 import { forwardConnection } from '../upstream/forward.ts'
 import { terminateTls } from '../tls/terminate.ts'
 import { serveHttp } from '../http/proxy/engine.ts'
+import type { UpstreamPool } from '../http/proxy/pool.ts'
 
 /** tls_terminate → then → tls_terminate ... stops here. */
 const MAX_DEPTH = 4
@@ -24,6 +25,8 @@ export interface ConnectionContext {
   destination: { address: string, port: number }
   /** Aborted when the gateway stops. */
   signal: AbortSignal
+  /** Idle upstream HTTP streams, shared by the gateway's connections. */
+  pool: UpstreamPool
 }
 
 function close (stream: Duplex, how: 'end' | 'reset'): void {
@@ -134,6 +137,7 @@ async function runHttp (stream: Duplex, facts: ConnFacts, chain: RunnableChain, 
       chain.filter(head, req, conn)
     },
     onRequestDone: (e) => ctx.access.write({ stack: conn.stack, chain: chain.spec.name, source: `${conn.source.address}:${conn.source.port}`, ...e }),
-    logger: ctx.logger
+    logger: ctx.logger,
+    pool: ctx.pool
   })
 }

@@ -49,7 +49,7 @@ export interface HttpEngineDeps {
 
 export interface HttpEngineLimits {
   maxHeadBytes: number
-  /** Deadline for the first request's head. */
+  /** Deadline for the first request's head; also the longest pause allowed inside a request body. */
   headTimeoutMs: number
   /** Deadline for the next request's head on a kept-alive connection. */
   idleTimeoutMs: number
@@ -254,7 +254,7 @@ async function answerLocally (ctx: EngineContext, ex: Exchange, route: CompiledR
   }
   if (outcome === 'keep' && framing.kind !== 'none') {
     try {
-      const n = await relayBody(ctx.reader, undefined, framing, 'client', MAX_DRAIN_BYTES)
+      const n = await relayBody(ctx.reader, undefined, framing, 'client', MAX_DRAIN_BYTES, ctx.limits.headTimeoutMs)
       if (n < 0) return 'close'
       ex.log.bytesIn += n
     } catch {

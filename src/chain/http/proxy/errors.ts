@@ -21,6 +21,7 @@ function engineError<A extends unknown[]> (code: string, template: string, httpS
 export const CHAIN_ERR_HTTP_HEAD_TIMEOUT = engineError<[number]>('CHAIN_ERR_HTTP_HEAD_TIMEOUT', 'client sent no complete request head within %d ms', 408)
 export const CHAIN_ERR_HTTP_HEAD_INCOMPLETE = engineError<[string]>('CHAIN_ERR_HTTP_HEAD_INCOMPLETE', '%s closed in the middle of a head', 400)
 export const CHAIN_ERR_HTTP_BODY_INCOMPLETE = engineError<[string]>('CHAIN_ERR_HTTP_BODY_INCOMPLETE', '%s closed in the middle of a body', 502)
+export const CHAIN_ERR_HTTP_BODY_TIMEOUT = engineError<[string, number]>('CHAIN_ERR_HTTP_BODY_TIMEOUT', '%s sent no body bytes for %d ms', 408)
 export const CHAIN_ERR_HTTP_UPSTREAM_UNREACHABLE = engineError<[]>('CHAIN_ERR_HTTP_UPSTREAM_UNREACHABLE', 'no upstream could be reached', 502)
 export const CHAIN_ERR_HTTP_UPSTREAM_TIMEOUT = engineError<[string, number]>('CHAIN_ERR_HTTP_UPSTREAM_TIMEOUT', 'upstream %s sent no response head within %d ms', 504)
 export const CHAIN_ERR_HTTP_UPSTREAM_CLOSED = engineError<[string]>('CHAIN_ERR_HTTP_UPSTREAM_CLOSED', 'upstream %s closed before a complete response head', 502)

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream'
 import type { BodyFraming, HeadLimits, HeadResult } from '../types.ts'
 import { createChunkedScanner } from '../chunked.ts'
 import { CHAIN_ERR_HTTP_BAD_HEAD, CHAIN_ERR_HTTP_HEAD_TOO_LARGE } from '../errors.ts'
-import { CHAIN_ERR_HTTP_BODY_INCOMPLETE, CHAIN_ERR_HTTP_HEAD_INCOMPLETE } from './errors.ts'
+import { CHAIN_ERR_HTTP_BODY_INCOMPLETE, CHAIN_ERR_HTTP_BODY_TIMEOUT, CHAIN_ERR_HTTP_HEAD_INCOMPLETE } from './errors.ts'
 import type { StreamReader } from './stream-reader.ts'
 
 /** Write, and when the stream's buffer is full wait for it to drain (or fail). */
@@ -75,10 +75,12 @@ export async function readHead<T extends { bytes: number }> (
 
 /**
  * Relay one body from `src` to `dst` as framed, bytes unchanged. Returns the bytes moved.
- * `dst` undefined: read and discard. Returns -1 once more than `max` bytes went by (the rest is left unread). Throws CHAIN_ERR_HTTP_BODY_INCOMPLETE when `src` ends early
+ * `dst` undefined: read and discard. Returns -1 once more than `max` bytes went by (the rest is left unread).
+ * `idleMs` > 0: CHAIN_ERR_HTTP_BODY_TIMEOUT when `src` sends nothing for that long (a stalled peer
+ * must not hold the other side's connection forever). Throws CHAIN_ERR_HTTP_BODY_INCOMPLETE when `src` ends early
  * (until_close bodies end with `src`), the chunk scanner's errors, and `dst` write errors.
  */
-export async function relayBody (src: StreamReader, dst: Duplex | undefined, framing: BodyFraming, peer: string, max = Infinity): Promise<number> {
+export async function relayBody (src: StreamReader, dst: Duplex | undefined, framing: BodyFraming, peer: string, max = Infinity, idleMs = 0): Promise<number> {
   if (framing.kind === 'none') return 0
   let moved = 0
   let remaining = framing.kind === 'length' ? framing.length : Infinity
@@ -86,7 +88,15 @@ export async function relayBody (src: StreamReader, dst: Duplex | undefined, fra
   const scanner = framing.kind === 'chunked' ? createChunkedScanner() : undefined
   for (;;) {
     let c = src.take()
-    if (c === undefined) { await src.wait(); continue }
+    if (c === undefined) {
+      if (idleMs <= 0) { await src.wait(); continue }
+      let timedOut = false
+      const timer = setTimeout(() => { timedOut = true; src.interrupt() }, idleMs)
+      await src.wait()
+      clearTimeout(timer)
+      if (timedOut) throw new CHAIN_ERR_HTTP_BODY_TIMEOUT(peer, idleMs)
+      continue
+    }
     if (c === null) {
       if (framing.kind === 'until_close') return moved
       throw new CHAIN_ERR_HTTP_BODY_INCOMPLETE(peer)

@@ -38,10 +38,10 @@ function destinationOf (client: Duplex, port: number): { address: string, port: 
 /** Body pump state: settled tells whether the request body has been fully sent. */
 interface Pump { settled: boolean, failed: boolean, error?: unknown, moved: number, promise: Promise<void> }
 
-function startPump (ex: Exchange, client: StreamReader, upstream: Duplex): Pump {
+function startPump (ex: Exchange, client: StreamReader, upstream: Duplex, idleMs: number): Pump {
   const pump: Pump = { settled: ex.framing.kind === 'none', failed: false, moved: 0, promise: Promise.resolve() }
   if (pump.settled) return pump
-  pump.promise = relayBody(client, upstream, ex.framing, 'client').then(
+  pump.promise = relayBody(client, upstream, ex.framing, 'client', Infinity, idleMs).then(
     n => { pump.moved = n; pump.settled = true },
     (err: unknown) => {
       pump.error = err
@@ -59,7 +59,8 @@ export async function proxyRequest (ctx: EngineContext, ex: Exchange, route: Com
   const upgrade = isUpgrade(head)
   const connector = deps.upstream(route)
   const retryable = IDEMPOTENT.has(head.method) && ex.framing.kind === 'none'
-  const reuse = upgrade ? undefined : (url: string): Duplex | undefined => pool.take(url)
+  // A stream that began with a PROXY header speaks for the client that opened it: never pooled.
+  const reuse = upgrade || spec.proxyProtocol != null ? undefined : (url: string): Duplex | undefined => pool.take(url)
   for (let attempt = 0; ; attempt++) {
     let up: UpstreamConnection
     try {
@@ -84,7 +85,7 @@ export async function proxyRequest (ctx: EngineContext, ex: Exchange, route: Com
       up.stream.cork()
       process.nextTick(uncork, up.stream)
       const w = write(up.stream, serializeRequestHead(reqHead))
-      pump = startPump(ex, ctx.reader, up.stream)
+      pump = startPump(ex, ctx.reader, up.stream, ctx.limits.headTimeoutMs)
       if (w !== undefined) await w
       resp = await readResponseHead(ctx, ex, up, ur, spec)
     } catch (err) {
@@ -185,7 +186,7 @@ async function respond (
     process.nextTick(uncork, client)
     const w = write(client, headBytes)
     if (w !== undefined) await w
-    log.bytesOut += await relayBody(ur, client, framing, `upstream ${up.url}`)
+    log.bytesOut += await relayBody(ur, client, framing, `upstream ${up.url}`, Infinity, spec.responseTimeoutMs)
   } catch (err) {
     // Mid-response: nothing can be answered any more.
     up.report({ ok: false }); up.stream.destroy()
@@ -200,7 +201,7 @@ async function respond (
     // pump still owns the client reader, so this connection cannot carry another request.
     clientKeep = false
     up.stream.destroy()
-  } else if (!pump.failed && upKeep && ur.usable && ur.buffered === 0) {
+  } else if (!pump.failed && upKeep && ur.usable && ur.buffered === 0 && spec.proxyProtocol == null) {
     pool.put(up.url, up.stream, spec.idleTimeoutMs)
   } else {
     up.stream.destroy()

@@ -450,3 +450,18 @@ t.test('a reused stream that dies before responding: GET is retried on a fresh o
   t.equal(stats?.opened, 2)
   t.equal(stats?.reused, 2)
 })
+
+t.test('stalled bodies time out: a client pausing mid-body gets 408, an upstream pausing mid-body loses the client', async t => {
+  const up = await echoUpstream(t)
+  const rig = await startEngine(t, { routes: { '*': route('r', { kind: 'http_proxy', proxy: proxySpec(up.url) }) }, limits: { headTimeoutMs: 150 } })
+  const got = await rawExchange(rig.port, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc')
+  t.match(got, /^HTTP\/1\.1 408 [^]*CHAIN_ERR_HTTP_BODY_TIMEOUT/i)
+  const stall = net.createServer(s => { s.once('data', () => s.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc')) })
+  stall.listen(0, '127.0.0.1'); await once(stall, 'listening')
+  t.teardown(() => { stall.close() })
+  const url = `tcp://127.0.0.1:${(stall.address() as net.AddressInfo).port}`
+  const rig2 = await startEngine(t, { routes: { '*': route('s', { kind: 'http_proxy', proxy: proxySpec(url, { responseTimeoutMs: 150 }) }) } })
+  const got2 = await rawExchange(rig2.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n')
+  t.match(got2, /\r\n\r\nabc$/)
+  t.match(rig2.logs[0], { status: 200, error: 'CHAIN_ERR_HTTP_BODY_TIMEOUT' })
+})
