@@ -69,6 +69,14 @@ t.test('reload switches routes, adds and removes stacks, keeps a live transfer, 
   const gone = await curl([`http://${extra.host}/`])
   t.equal(gone.code, 7, 'the removed stack refuses connections')
 
+  // status, through the same control API: stacks, open connections, routes, upstream health.
+  const st = await zonegateRun(['status', '-c', gw.file])
+  const status = JSON.parse(st.stdout) as { stacks: Array<{ id: string, active: number }>, chains: Array<{ name: string, routes: Array<{ id: string, action: string, upstreams?: Array<{ url: string, healthy: boolean }> }> }> }
+  t.same(status.stacks.map(s => s.id).sort(), ['bulk', 'web'])
+  t.equal(status.stacks.find(s => s.id === 'bulk')?.active, 1, 'the transfer is still open on the bulk stack')
+  const site = status.chains.find(c => c.name === 'web')?.routes[0]
+  t.match(site, { id: 'site', action: 'http_proxy', upstreams: [{ url: `tcp://127.0.0.1:${one.port}`, healthy: true }] })
+
   const reloadsDoneMs = performance.now() - startedAt
   const r = await transfer
   t.equal(r.code, 0, r.stderr)

@@ -54,3 +54,23 @@ t.test('the defaults are what a config without limits gets', async t => {
     t.equal(got[l.key], want, l.key)
   }
 })
+
+t.test('the chain defaults in docs/limits.md are the ones the loader applies', async t => {
+  const { CHAIN_DEFAULTS } = await import('../../../src/config/chain-schema.ts')
+  const doc = await readFile(DOC, 'utf8')
+  const rows: Array<[string, string | number]> = [
+    ['`probe_timeout` (chain)', CHAIN_DEFAULTS.probeTimeout],
+    ['`probe_max_bytes` (chain)', CHAIN_DEFAULTS.probeMaxBytes],
+    ['`connect_timeout` (upstreams)', CHAIN_DEFAULTS.connectTimeout],
+    ['`tries` (upstreams)', CHAIN_DEFAULTS.tries],
+    ['`health.failures` (upstreams)', CHAIN_DEFAULTS.healthFailures],
+    ['`health.cooldown` (upstreams)', CHAIN_DEFAULTS.healthCooldown],
+    ['`handshake_timeout` (tls_terminate)', CHAIN_DEFAULTS.handshakeTimeout],
+    ['`idle_timeout` (http_proxy)', CHAIN_DEFAULTS.idleTimeout],
+    ['`response_timeout` (http_proxy)', CHAIN_DEFAULTS.responseTimeout]
+  ]
+  for (const [name, value] of rows) {
+    const row = doc.split('\n').find(line => line.startsWith(`| ${name} |`))
+    t.equal(row?.split('|')[2].trim(), String(value), name)
+  }
+})
