@@ -8,14 +8,14 @@ export interface HttpCodecError extends GatewayError {
   httpStatus: number
 }
 
-interface HttpErrorClass<A extends unknown[]> {
+export interface HttpErrorClass<A extends unknown[]> {
   new (...args: [...A] | [...A, { cause?: unknown }]): HttpCodecError
   readonly code: string
   readonly prototype: HttpCodecError
 }
 
 /** createError plus a default `httpStatus` on the prototype (writable, so an instance may shadow it). */
-function httpError<A extends unknown[]> (code: string, template: string, httpStatus: number, Base?: ErrorConstructor): HttpErrorClass<A> {
+export function httpError<A extends unknown[]> (code: string, template: string, httpStatus: number, Base?: ErrorConstructor): HttpErrorClass<A> {
   const C = createError<A>(code, template, Base)
   Object.defineProperty(C.prototype, 'httpStatus', { value: httpStatus, writable: true, configurable: true })
   return C as unknown as HttpErrorClass<A>

@@ -1,22 +1,9 @@
 // Errors of the HTTP/1 proxy engine. Like the codec's, each carries `httpStatus`: the answer the
 // client gets when the error happens before any response byte was written to it.
-import { createError, type GatewayError } from '../../../core/errors.ts'
+import { httpError as engineError, type HttpCodecError } from '../errors.ts'
 
-export interface HttpEngineError extends GatewayError {
-  httpStatus: number
-}
-
-interface HttpEngineErrorClass<A extends unknown[]> {
-  new (...args: [...A] | [...A, { cause?: unknown }]): HttpEngineError
-  readonly code: string
-  readonly prototype: HttpEngineError
-}
-
-function engineError<A extends unknown[]> (code: string, template: string, httpStatus: number, Base?: ErrorConstructor): HttpEngineErrorClass<A> {
-  const C = createError<A>(code, template, Base)
-  Object.defineProperty(C.prototype, 'httpStatus', { value: httpStatus, writable: true, configurable: true })
-  return C as unknown as HttpEngineErrorClass<A>
-}
+/** The engine's errors carry `httpStatus` the same way the codec's do. */
+export type HttpEngineError = HttpCodecError
 
 export const CHAIN_ERR_HTTP_HEAD_TIMEOUT = engineError<[number]>('CHAIN_ERR_HTTP_HEAD_TIMEOUT', 'client sent no complete request head within %d ms', 408)
 export const CHAIN_ERR_HTTP_HEAD_INCOMPLETE = engineError<[string]>('CHAIN_ERR_HTTP_HEAD_INCOMPLETE', '%s closed in the middle of a head', 400)
