@@ -10,7 +10,7 @@ import { TunnelRegistry } from '../tunnel/registry.ts'
 import { tcpTunnel } from '../tunnel/tcp/index.ts'
 import { tlsTunnel } from '../tunnel/tls/index.ts'
 import { loadDeviceKey } from '../identity/key-file.ts'
-import { startRtcp, type RtcpService } from '../rtcp/service.ts'
+import type { RtcpService } from '../rtcp/service.ts'
 import { compileChainSet, type ChainSet } from '../chain/runtime/chain-set.ts'
 import { createAccessLog, type AccessLog } from '../chain/runtime/access-log.ts'
 import { createUpstreamPool } from '../chain/http/proxy/pool.ts'
@@ -33,7 +33,8 @@ export interface ReloadResult {
 export interface RunningGateway {
   did: string
   registry: TunnelRegistry
-  rtcp: RtcpService
+  /** Absent when the config has no rtcp listeners and no peers: nothing to tunnel to or from. */
+  rtcp?: RtcpService
   readonly stacks: readonly Stack[]
   readonly chains: ChainSet
   reload(): Promise<ReloadResult>
@@ -46,7 +47,12 @@ export async function runGateway (config: GatewayConfig, { logger }: { logger: L
   const registry = new TunnelRegistry()
   registry.register(tcpTunnel({ logger }))
   registry.register(tlsTunnel({ logger }))
-  const rtcp = await startRtcp({ privateKey: key.privateKey, config: config.rtcp, logger, registry })
+  // libp2p is loaded only when there is something to tunnel: loading it costs a gateway that
+  // only routes local traffic memory and, measurably, forwarding throughput (docs/benchmarks.md).
+  const wantsRtcp = config.rtcp.listen.length > 0 || config.rtcp.peers.length > 0
+  const rtcp = wantsRtcp
+    ? await (await import('../rtcp/service.ts')).startRtcp({ privateKey: key.privateKey, config: config.rtcp, logger, registry })
+    : undefined
   const stopping = new AbortController()
   const pool = createUpstreamPool()
   const chainDeps = { open: async (url: string, o: { signal: AbortSignal }) => await registry.open(url, o), logger }
@@ -62,7 +68,7 @@ export async function runGateway (config: GatewayConfig, { logger }: { logger: L
     for (const s of config.stacks) stacks.push(await startStack(s, chains, { registry, logger, access, signal: stopping.signal, pool }))
   } catch (err) {
     for (const s of stacks) await s.close({ destroy: true })
-    await rtcp.stop()
+    await rtcp?.stop()
     throw err
   }
 
@@ -152,7 +158,7 @@ export async function runGateway (config: GatewayConfig, { logger }: { logger: L
           })
         }
       }),
-      tunnels: rtcp.node.tunnels()
+      tunnels: rtcp?.node.tunnels() ?? []
     }
   }
 
@@ -170,7 +176,7 @@ export async function runGateway (config: GatewayConfig, { logger }: { logger: L
       for (const s of [...stacks].reverse()) await s.close({ destroy: true })
       pool.close()
       await access.close()
-      await rtcp.stop()
+      await rtcp?.stop()
       await registry.close()
     }
   }
