@@ -1,0 +1,35 @@
+// SOCKS codec errors. Each carries its wire mapping as `socksReply` (RFC 1928 REP): a server that
+// catches one while reading a request answers with that code before closing.
+import { createError, type GatewayError, type GatewayErrorClass } from '../core/errors.ts'
+import { REPLY_CODES } from './types.ts'
+
+export type SocksError = GatewayError & { readonly socksReply: number }
+
+export interface SocksErrorClass<A extends unknown[]> extends GatewayErrorClass<A> {
+  new (...args: [...A] | [...A, { cause?: unknown }]): SocksError
+  readonly socksReply: number
+}
+
+/** createError() plus a fixed `socksReply` on every instance (and on the class, for lookups). */
+function createSocksError<A extends unknown[]> (code: string, template: string, socksReply: number, Base?: ErrorConstructor): SocksErrorClass<A> {
+  const Coded = createError<A>(code, template, Base) as unknown as new (...args: unknown[]) => GatewayError
+  const C = class extends Coded {
+    static readonly socksReply = socksReply
+    readonly socksReply: number = socksReply
+  }
+  Object.defineProperty(C, 'name', { value: code })
+  return C as unknown as SocksErrorClass<A>
+}
+
+const { GENERAL_FAILURE, COMMAND_NOT_SUPPORTED, ADDRESS_TYPE_NOT_SUPPORTED } = REPLY_CODES
+
+export const SOCKS_ERR_BAD_VERSION = createSocksError<[string, number, number]>(
+  'SOCKS_ERR_BAD_VERSION', '%s: expected version %d, got %d', GENERAL_FAILURE)
+export const SOCKS_ERR_MALFORMED = createSocksError<[string, string]>(
+  'SOCKS_ERR_MALFORMED', 'malformed %s: %s', GENERAL_FAILURE)
+export const SOCKS_ERR_COMMAND_NOT_SUPPORTED = createSocksError<[string]>(
+  'SOCKS_ERR_COMMAND_NOT_SUPPORTED', 'SOCKS command 0x%s is not supported', COMMAND_NOT_SUPPORTED)
+export const SOCKS_ERR_ADDRESS_TYPE_NOT_SUPPORTED = createSocksError<[string]>(
+  'SOCKS_ERR_ADDRESS_TYPE_NOT_SUPPORTED', 'SOCKS address type 0x%s is not supported', ADDRESS_TYPE_NOT_SUPPORTED)
+export const SOCKS_ERR_INVALID_VALUE = createSocksError<[string, string]>(
+  'SOCKS_ERR_INVALID_VALUE', 'cannot encode %s: %s', GENERAL_FAILURE, TypeError)
