@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { chainGateway, curl, markerServer, rawServer } from './harness/chain.ts'
 import { closedPort } from '../test/helpers/free-port.ts'
 import { parseProxyHeader, encodeProxyV2 } from '../src/chain/probes/proxy-protocol.ts'
+import { startDanted, DANTED_SKIP } from '../test/helpers/socks-peers.ts'
 
 t.test('HTTP routing by Host with curl --resolve; serve, redirect and respond', async t => {
   const dir = t.testdir()
@@ -165,4 +166,20 @@ t.test('a websocket through http_proxy: upgrade, then bytes both ways', async t 
   }
   socket.destroy()
   t.ok(got.subarray(0, frames.length).equals(frames), 'the upstream echoed every byte back through the gateway')
+})
+
+t.test('forward and http_proxy through a SOCKS5 proxy (dante) as the upstream', { skip: DANTED_SKIP }, async t => {
+  const dir = t.testdir()
+  const svc = await markerServer(t, 'behind-socks')
+  const dante = await startDanted(t)
+  const gw = await chainGateway(t, dir, {
+    stacks: [
+      { id: 'tcp', listen: '127.0.0.1:0', forward: `socks://127.0.0.1:${dante.port}/localhost:${svc.port}` },
+      { id: 'http', listen: '127.0.0.1:0', chain: 'web' }
+    ],
+    chains: { web: { probe: ['http'], routes: [{ process: { http_proxy: `socks://127.0.0.1:${dante.port}/127.0.0.1:${svc.port}` } }] } }
+  })
+  t.equal((await curl(['--fail', `http://${gw.addr.tcp}/a`])).stdout, 'behind-socks /a', 'tcp forward through dante')
+  const r = await curl(['--fail', `http://${gw.addr.http}/b`, `http://${gw.addr.http}/c`])
+  t.equal(r.stdout, 'behind-socks /bbehind-socks /c', 'http_proxy through dante, keep-alive')
 })

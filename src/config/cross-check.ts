@@ -9,6 +9,7 @@ import { parseDuration, parseSize } from './units.ts'
 import { closest } from './suggest.ts'
 import { FORWARD_SCHEMES } from './schema.ts'
 import { checkChains } from './chain-check.ts'
+import { parseSocksUrl } from '../socks/tunnel.ts'
 
 export type Report = (segments: readonly string[], message: string, where?: 'key' | 'value') => void
 
@@ -167,6 +168,14 @@ export function forwardProblem (text: string, peers: Obj): string | undefined {
   }
   if (scheme === 'tcp' || scheme === 'tls') {
     if (url.hostname === '' || url.port === '') return `a ${scheme} URL needs a host and port: ${scheme}://host:port, got ${JSON.stringify(text)}`
+    return undefined
+  }
+  if (scheme === 'socks') {
+    try {
+      parseSocksUrl(url)
+    } catch (err) {
+      return `${(err as Error).message}; a socks URL reads socks://[user:pass@]proxy:port/host:port`
+    }
     return undefined
   }
   if (scheme === 'rtcp') {

@@ -9,6 +9,7 @@ import { loadConfig } from '../config/load.ts'
 import { TunnelRegistry } from '../tunnel/registry.ts'
 import { tcpTunnel } from '../tunnel/tcp/index.ts'
 import { tlsTunnel } from '../tunnel/tls/index.ts'
+import { socksTunnel } from '../socks/tunnel.ts'
 import { loadDeviceKey } from '../identity/key-file.ts'
 import type { RtcpService } from '../rtcp/service.ts'
 import { compileChainSet, type ChainSet } from '../chain/runtime/chain-set.ts'
@@ -47,6 +48,7 @@ export async function runGateway (config: GatewayConfig, { logger }: { logger: L
   const registry = new TunnelRegistry()
   registry.register(tcpTunnel({ logger }))
   registry.register(tlsTunnel({ logger }))
+  registry.register(socksTunnel({ logger }))
   // libp2p is loaded only when there is something to tunnel: loading it costs a gateway that
   // only routes local traffic memory and, measurably, forwarding throughput (docs/benchmarks.md).
   const wantsRtcp = config.rtcp.listen.length > 0 || config.rtcp.peers.length > 0

@@ -33,3 +33,9 @@ export const SOCKS_ERR_ADDRESS_TYPE_NOT_SUPPORTED = createSocksError<[string]>(
   'SOCKS_ERR_ADDRESS_TYPE_NOT_SUPPORTED', 'SOCKS address type 0x%s is not supported', ADDRESS_TYPE_NOT_SUPPORTED)
 export const SOCKS_ERR_INVALID_VALUE = createSocksError<[string, string]>(
   'SOCKS_ERR_INVALID_VALUE', 'cannot encode %s: %s', GENERAL_FAILURE, TypeError)
+
+// Client side: what a proxy we talk to may answer.
+export const SOCKS_ERR_NO_ACCEPTABLE_METHOD = createError('SOCKS_ERR_NO_ACCEPTABLE_METHOD', 'proxy %s accepts none of the offered auth methods (%s)')
+export const SOCKS_ERR_AUTH_FAILED = createError('SOCKS_ERR_AUTH_FAILED', 'proxy %s refused the username/password (status %d)')
+export const SOCKS_ERR_REQUEST_FAILED = createError('SOCKS_ERR_REQUEST_FAILED', 'proxy %s could not %s: reply 0x%s (%s)')
+export const SOCKS_ERR_PROXY_CLOSED = createError('SOCKS_ERR_PROXY_CLOSED', 'proxy %s closed the connection during the handshake')
