@@ -39,3 +39,9 @@ export const SOCKS_ERR_NO_ACCEPTABLE_METHOD = createError('SOCKS_ERR_NO_ACCEPTAB
 export const SOCKS_ERR_AUTH_FAILED = createError('SOCKS_ERR_AUTH_FAILED', 'proxy %s refused the username/password (status %d)')
 export const SOCKS_ERR_REQUEST_FAILED = createError('SOCKS_ERR_REQUEST_FAILED', 'proxy %s could not %s: reply 0x%s (%s)')
 export const SOCKS_ERR_PROXY_CLOSED = createError('SOCKS_ERR_PROXY_CLOSED', 'proxy %s closed the connection during the handshake')
+
+// Server side (server.ts, auth.ts, udp-relay.ts).
+export const SOCKS_ERR_USERS_INVALID = createError<[string, number, string]>('SOCKS_ERR_USERS_INVALID', '%s:%d: %s')
+export const SOCKS_ERR_HANDSHAKE_TIMEOUT = createError<[string, number]>('SOCKS_ERR_HANDSHAKE_TIMEOUT', 'SOCKS client %s did not finish its handshake within %d ms')
+export const SOCKS_ERR_CLIENT_CLOSED = createError<[string]>('SOCKS_ERR_CLIENT_CLOSED', 'SOCKS client %s closed the connection during the handshake')
+export const SOCKS_ERR_TOO_MANY_SESSIONS = createError<[string, number]>('SOCKS_ERR_TOO_MANY_SESSIONS', 'SOCKS client %s already has %d sessions open')
