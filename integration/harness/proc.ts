@@ -75,8 +75,8 @@ export class ZonegateProcess {
 interface TapLike { teardown(fn: () => unknown): void }
 
 /** Spawn `zonegate <args>`; the process is stopped by PID when the test ends. */
-export function zonegate (t: TapLike, name: string, args: string[]): ZonegateProcess {
-  const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+export function zonegate (t: TapLike, name: string, args: string[], env: Record<string, string> = {}): ZonegateProcess {
+  const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
   const p = new ZonegateProcess(name, child)
   t.teardown(() => p.stop())
   return p

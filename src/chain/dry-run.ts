@@ -53,6 +53,7 @@ export function describeAction (p: ProcessSpec): string {
     case 'respond': return `respond ${p.status}`
     case 'reject': return `reject (HTTP ${p.status}, otherwise close)`
     case 'drop': return 'drop (close without an answer)'
+    case 'direct': return 'direct (SOCKS: connect to the requested target)'
   }
 }
 

@@ -46,6 +46,17 @@ export interface ConnFacts {
   terminated?: { sni?: string, alpn?: string }
   /** The (first) HTTP request, when the connection carries HTTP/1. */
   http?: HttpRequestFacts
+  /** A SOCKS5 request, for connections that arrived on a SOCKS stack. */
+  socks?: SocksRequestInfo
+}
+
+export interface SocksRequestInfo {
+  command: 'connect' | 'udp_associate'
+  /** Target host as the client sent it: lower-cased name, or an IP literal (IPv6 without brackets). */
+  host: string
+  port: number
+  /** The authenticated username, when the stack requires a login. */
+  user?: string
 }
 
 export type ProbeName = 'proxy_protocol' | 'tls' | 'http'
@@ -83,6 +94,12 @@ export interface MatchSpec {
   peer?: readonly string[]
   /** What the probes recognised: 'tls' (a ClientHello), 'http' (an HTTP/1 request), 'other'. */
   protocol?: ReadonlyArray<'tls' | 'http' | 'other'>
+  /** SOCKS requests: host patterns tested against the requested target host. */
+  target?: readonly string[]
+  /** SOCKS requests: the requested target port is one of these. */
+  targetPort?: readonly number[]
+  /** SOCKS requests: the authenticated username is one of these. */
+  user?: readonly string[]
 }
 
 export type Balance = 'round_robin' | 'random' | 'hash' | 'least_time'
@@ -147,6 +164,8 @@ export type ProcessSpec =
   | { kind: 'respond', status: number, headers: Readonly<Record<string, string>>, body: string }
   | { kind: 'reject', status: number }
   | { kind: 'drop' }
+  /** SOCKS requests: connect to the requested target directly. */
+  | { kind: 'direct' }
 
 export type ResponseFilterSpec =
   | { kind: 'set_header', headers: Readonly<Record<string, string>> }

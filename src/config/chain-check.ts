@@ -43,9 +43,19 @@ export function checkChains (root: Obj, report: Report, urlProblem: UrlProblem):
       if (typeof then === 'string') decrypted.add(then)
     }
   }
+  // A SOCKS stack's chain may forward to rtcp://device/ or socks://proxy with no target: the
+  // request's own port or host:port is added per request (src/chain/runtime/socks-decide.ts).
+  const socksChains = new Set(list(root.stacks).map(obj).filter(s => s?.socks != null && typeof s.chain === 'string').map(s => s!.chain as string))
   for (const [name, c] of Object.entries(chains)) {
     const chain = obj(c)
-    if (chain != null) checkChain(name, chain, names, decrypted.has(name), report, urlProblem)
+    if (chain == null) continue
+    const check: UrlProblem = !socksChains.has(name)
+      ? urlProblem
+      : (url) => {
+          const m = /^(rtcp|socks):\/\/[^/]+\/?$/.exec(url)
+          return m == null ? urlProblem(url) : urlProblem(url.replace(/\/?$/, m[1] === 'rtcp' ? '/:1' : '/target:1'))
+        }
+    checkChain(name, chain, names, decrypted.has(name), report, check)
   }
 }
 
@@ -59,6 +69,15 @@ function checkStackChains (stacks: unknown[], names: string[], report: Report): 
     if (hasChain && hasForward) report([...at, 'forward'], 'give either chain or forward, not both (forward is short for a chain with one forward route)', 'key')
     else if (!hasChain && !hasForward) report(at, 'missing "chain" (the chain connections enter) or "forward" (one tunnel URL for everything)')
     if (hasChain && !names.includes(stack.chain as string)) report([...at, 'chain'], unknownChain(stack.chain as string, names))
+    const socks = obj(stack.socks)
+    if (socks != null) {
+      if (hasForward) report([...at, 'socks'], 'a SOCKS stack needs a chain (its routes decide each request), not forward', 'key')
+      const hp = typeof stack.listen === 'string' ? parseHostPort(stack.listen, 'listen') : undefined
+      const login = socks.users_file != null || socks.users_env != null
+      if (hp != null && typeof hp !== 'string' && !isLoopback(hp.host) && !login && socks.allow_open_proxy !== true) {
+        report([...at, 'listen'], 'a SOCKS stack on a non-loopback address needs a login (socks.users_file or socks.users_env); set socks.allow_open_proxy: true only if an open proxy is really meant')
+      }
+    }
   })
 }
 
@@ -121,7 +140,7 @@ function eachOf (v: unknown, at: string[], check: (s: string, where: string[]) =
 }
 
 function checkMatch (m: Obj, at: string[], probes: string[], decrypted: boolean, report: Report): void {
-  for (const key of ['sni', 'host'] as const) {
+  for (const key of ['sni', 'host', 'target'] as const) {
     eachOf(m[key], [...at, key], (p, where) => {
       const why = checkHostPattern(p.toLowerCase())
       if (why != null) report(where, why)

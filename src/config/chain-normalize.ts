@@ -46,7 +46,25 @@ export function normalizeStacks (stacks: Obj[], ctx: NormalizeContext): { stacks
       })
       return { id, listen: String(s.listen), chain: name }
     }
-    return { id, listen: String(s.listen), chain: String(s.chain) }
+    const socks = s.socks as Obj | undefined
+    return {
+      id,
+      listen: String(s.listen),
+      chain: String(s.chain),
+      ...(socks != null
+        ? {
+            socks: {
+              ...(socks.users_file != null ? { usersFile: resolve(ctx.dir, String(socks.users_file)) } : {}),
+              ...(socks.users_env != null ? { usersEnv: String(socks.users_env) } : {}),
+              allowOpenProxy: socks.allow_open_proxy === true,
+              handshakeTimeoutMs: ms(socks.handshake_timeout, '10s'),
+              connectTimeoutMs: ms(socks.connect_timeout, '10s'),
+              maxSessionsPerClient: Number(socks.max_sessions_per_client ?? 64),
+              udpIdleTimeoutMs: ms(socks.udp_idle_timeout, '120s')
+            }
+          }
+        : {})
+    }
   })
   return { stacks: out, chains }
 }
@@ -94,6 +112,9 @@ export function normalizeMatch (m: Obj, ctx: Pick<NormalizeContext, 'peers'>): M
   if (m.listener != null) out.listener = many(m.listener)
   if (m.peer != null) out.peer = many(m.peer).map(p => ctx.peers.get(p) ?? p)
   if (m.protocol != null) out.protocol = many(m.protocol)
+  if (m.target != null) out.target = lower(m.target)
+  if (m.target_port != null) out.targetPort = (Array.isArray(m.target_port) ? m.target_port : [m.target_port]).map(Number)
+  if (m.user != null) out.user = many(m.user)
   return out as MatchSpec
 }
 
@@ -173,6 +194,7 @@ function normalizeProcess (p: Obj, ctx: NormalizeContext): ProcessSpec {
       return { kind, status: Number(r.status ?? 200), headers: { ...((r.headers ?? {}) as Record<string, string>) }, body: String(r.body ?? '') }
     }
     case 'reject': return { kind, status: v === true ? 403 : Number((v as Obj).status ?? 403) }
+    case 'direct': return { kind }
     default: return { kind: 'drop' }
   }
 }

@@ -11,7 +11,7 @@ import { EXPECT, closed } from './schema-keywords.ts'
 export const PROBE_NAMES = Object.freeze(['proxy_protocol', 'tls', 'http'] as const)
 export const BALANCES = Object.freeze(['round_robin', 'random', 'hash', 'least_time'] as const)
 export const PROTOCOLS = Object.freeze(['tls', 'http', 'other'] as const)
-export const ACTIONS = Object.freeze(['forward', 'tls_terminate', 'http_proxy', 'serve', 'redirect', 'respond', 'reject', 'drop'] as const)
+export const ACTIONS = Object.freeze(['forward', 'tls_terminate', 'http_proxy', 'serve', 'redirect', 'respond', 'reject', 'drop', 'direct'] as const)
 export const FILTERS = Object.freeze(['set_header', 'add_header', 'remove_header', 'rewrite_status'] as const)
 export const REDIRECT_STATUSES = Object.freeze([301, 302, 303, 307, 308] as const)
 
@@ -79,7 +79,13 @@ export const MatchSchema = Type.Object({
   listener: Type.Optional(OneOrMany('Ids of the stacks the connection arrived on.')),
   peer: Type.Optional(OneOrMany('For streams that arrived over rtcp: the device, by peer name or did:dev.')),
   protocol: Type.Optional(Type.Union([enumOf(PROTOCOLS, 'What the probes saw.'), Type.Array(enumOf(PROTOCOLS, 'What the probes saw.'), { minItems: 1 })],
-    { description: 'What the probes recognised: tls (a ClientHello), http (an HTTP/1 request) or other.', [EXPECT]: 'tls, http, other or a list of them' }))
+    { description: 'What the probes recognised: tls (a ClientHello), http (an HTTP/1 request) or other.', [EXPECT]: 'tls, http, other or a list of them' })),
+  target: Type.Optional(OneOrMany('SOCKS requests: the requested host, as host patterns ("nas.example.test", "*.example.test") or IP addresses.')),
+  target_port: Type.Optional(Type.Union([
+    Type.Integer({ minimum: 1, maximum: 65535 }),
+    Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }), { minItems: 1 })
+  ], { description: 'SOCKS requests: the requested port.', [EXPECT]: 'a port or a list of ports' })),
+  user: Type.Optional(OneOrMany('SOCKS requests: the username the client logged in with.'))
 }, { ...closed, description: 'Conditions, all of which must hold (AND). Leave out to match everything.' })
 
 const Upstream = union([
@@ -180,8 +186,9 @@ export const ProcessSchema = Type.Object({
   redirect: Type.Optional(Redirect),
   respond: Type.Optional(Respond),
   reject: Type.Optional(Reject),
-  drop: Type.Optional(Type.Literal(true, { description: 'Close at once without an answer.' }))
-}, { ...closed, description: 'Exactly one action: forward, tls_terminate (+ then), http_proxy, serve, redirect, respond, reject or drop.' })
+  drop: Type.Optional(Type.Literal(true, { description: 'Close at once without an answer.' })),
+  direct: Type.Optional(Type.Literal(true, { description: 'SOCKS requests: connect to the requested target directly.' }))
+}, { ...closed, description: 'Exactly one action: forward, tls_terminate (+ then), http_proxy, serve, redirect, respond, reject, drop, or (SOCKS) direct.' })
 
 const HeaderMap = Type.Record(Type.String({ minLength: 1 }), Type.String(), { minProperties: 1 })
 
@@ -217,7 +224,16 @@ export const StackSchema = Type.Object({
   id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', [EXPECT]: 'an id of letters, digits, "_", "." or "-"', description: 'Unique id of the stack, used in logs and in match.listener.' }),
   listen: Type.String({ minLength: 1, description: 'IP:port to accept TCP connections on (port 0: any free port), or rtcp://local/<name> for streams other devices open to this node by name.' }),
   chain: Type.Optional(Type.String({ minLength: 1, description: 'The chain every connection enters.' })),
-  forward: Type.Optional(Type.String({ minLength: 1, description: 'Short for a chain with one route that forwards everything to this tunnel URL.' }))
+  forward: Type.Optional(Type.String({ minLength: 1, description: 'Short for a chain with one route that forwards everything to this tunnel URL.' })),
+  socks: Type.Optional(Type.Object({
+    users_file: Type.Optional(Type.String({ minLength: 1, description: 'File of user:password lines; with it (or users_env) every client must log in.' })),
+    users_env: Type.Optional(Type.String({ minLength: 1, description: 'Environment variable holding user:password lines.' })),
+    allow_open_proxy: Type.Optional(Type.Boolean({ default: false, description: 'Allow listening on a non-loopback address without a login. Anyone who reaches the port can then use it.' })),
+    handshake_timeout: Type.Optional(Duration('Greeting, login and request must arrive within this time.', '10s')),
+    connect_timeout: Type.Optional(Duration('Opening the target (or the tunnel to it).', '10s')),
+    max_sessions_per_client: Type.Optional(Type.Integer({ minimum: 1, default: 64, description: 'Concurrent sessions from one client address.' })),
+    udp_idle_timeout: Type.Optional(Duration('A UDP association with no datagrams for this long ends.', '120s'))
+  }, { ...closed, description: 'Make this a SOCKS5 stack: each request enters the chain with its target, and the route answers direct, a tunnel URL (forward) or reject.' }))
 }, { ...closed, description: 'A listener whose connections enter a chain (or are forwarded to one URL).' })
 
 export const ControlSchema = Type.Object({

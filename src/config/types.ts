@@ -83,6 +83,20 @@ export interface StackConfig {
   listen: string
   /** The chain every connection enters. A stack written with `forward: URL` gets a chain of its own named "stack:<id>". */
   chain: string
+  /** Present for a SOCKS5 stack. */
+  socks?: SocksStackConfig
+}
+
+export interface SocksStackConfig {
+  /** Absolute path of a user:password file. */
+  usersFile?: string
+  /** Name of an environment variable with user:password lines. */
+  usersEnv?: string
+  allowOpenProxy: boolean
+  handshakeTimeoutMs: number
+  connectTimeoutMs: number
+  maxSessionsPerClient: number
+  udpIdleTimeoutMs: number
 }
 
 export interface ControlConfig {

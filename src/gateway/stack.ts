@@ -14,6 +14,10 @@ import type { ConnFacts } from '../chain/types.ts'
 import type { UpstreamPool } from '../chain/http/proxy/pool.ts'
 import { runConnection } from '../chain/runtime/connection.ts'
 import { parseHostPort } from '../config/host-port.ts'
+import { readFile } from 'node:fs/promises'
+import { createSocksServer, type SocksServer } from '../socks/server.ts'
+import { loadUsers } from '../socks/auth.ts'
+import { decideSocks } from '../chain/runtime/socks-decide.ts'
 
 export interface Stack {
   readonly id: string
@@ -33,6 +37,39 @@ export interface StackDeps {
   access: AccessLog
   signal: AbortSignal
   pool: UpstreamPool
+}
+
+/** A SOCKS5 stack: the engine asks the stack's current chain about each request. */
+async function socksEngine (cfg: StackConfig, current: () => { id: string, chain: string, set: ChainSet }, deps: StackDeps, log: Logger): Promise<SocksServer> {
+  const socks = cfg.socks!
+  const users = new Map<string, string>()
+  if (socks.usersFile != null) for (const [u, p] of loadUsers(await readFile(socks.usersFile, 'utf8'), socks.usersFile)) users.set(u, p)
+  if (socks.usersEnv != null) {
+    const text = process.env[socks.usersEnv]
+    if (text == null) throw new TypeError(`stack ${cfg.id}: environment variable ${socks.usersEnv} (socks.users_env) is not set`)
+    for (const [u, p] of loadUsers(text, `$${socks.usersEnv}`)) users.set(u, p)
+  }
+  return createSocksServer({
+    decide (req) {
+      const { id, chain, set } = current()
+      const facts: ConnFacts = {
+        stack: id,
+        localPort: 0,
+        source: req.source,
+        socks: { command: req.command, host: req.target.host.toLowerCase(), port: req.target.port, ...(req.user != null ? { user: req.user } : {}) }
+      }
+      return decideSocks(set, chain, facts).decision
+    },
+    open: async (url, o) => await deps.registry.open(url, o),
+    logger: log,
+    onSessionDone: (e) => deps.access.write({ stack: current().id, chain: current().chain, ...e })
+  }, {
+    auth: { required: users.size > 0, users },
+    handshakeTimeoutMs: socks.handshakeTimeoutMs,
+    connectTimeoutMs: socks.connectTimeoutMs,
+    maxSessionsPerClient: socks.maxSessionsPerClient,
+    udpIdleTimeoutMs: socks.udpIdleTimeoutMs
+  })
 }
 
 export async function startStack (cfg: StackConfig, chains: ChainSet, deps: StackDeps): Promise<Stack> {
@@ -69,7 +106,14 @@ export async function startStack (cfg: StackConfig, chains: ChainSet, deps: Stac
   } else {
     const hp = parseHostPort(cfg.listen, 'listen')
     if (typeof hp === 'string') throw new TypeError(`stack ${cfg.id}: listen ${cfg.listen}: ${hp}`)
+    const socksServer = cfg.socks != null ? await socksEngine(cfg, () => ({ id, chain, set }), deps, log) : undefined
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+      if (socksServer != null) {
+        open.add(socket)
+        socket.once('close', () => open.delete(socket))
+        void socksServer.handle(socket)
+        return
+      }
       accept(socket, {
         stack: id,
         localPort: socket.localPort ?? 0,
@@ -82,7 +126,10 @@ export async function startStack (cfg: StackConfig, chains: ChainSet, deps: Stac
     })
     const addr = server.address() as net.AddressInfo
     url = `tcp://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`
-    stopAccepting = async () => { await new Promise<void>(resolve => server.close(() => resolve())) }
+    stopAccepting = async () => {
+      socksServer?.close()
+      await new Promise<void>(resolve => server.close(() => resolve()))
+    }
   }
   log.info({ url, chain }, 'listening')
   let closed: Promise<void> | undefined

@@ -44,8 +44,28 @@ export function protocolOf (facts: Readonly<ConnFacts>): 'tls' | 'http' | 'other
   return facts.tls != null ? 'tls' : facts.http != null ? 'http' : 'other'
 }
 
+/** A SOCKS condition: fails, with a reason, for a connection that is not a SOCKS request. */
+function socksCondition (name: string, shown: string, test: (s: NonNullable<ConnFacts['socks']>) => boolean, value: (s: NonNullable<ConnFacts['socks']>) => string): Condition {
+  return {
+    test: (f) => f.socks != null && test(f.socks),
+    explain: (f) => f.socks == null ? `${name} ${shown}: no SOCKS request` : `${name} ${shown} ${test(f.socks) ? 'matched' : '≠'} ${value(f.socks)}`
+  }
+}
+
 export function compileMatch (spec: MatchSpec): CompiledMatch {
   const conditions: Condition[] = []
+  if (spec.target != null) {
+    const patterns = spec.target.map(p => { const why = checkHostPattern(p); if (why != null) throw new CHAIN_ERR_BAD_HOST_PATTERN(p, why); return normalizePattern(p) })
+    conditions.push(socksCondition('target', patterns.join(' | '), s => patterns.some(p => hostMatchesNormalized(p, normalizeHost(s.host))), s => s.host))
+  }
+  if (spec.targetPort != null) {
+    const ports = new Set(spec.targetPort)
+    conditions.push(socksCondition('target_port', [...ports].join(' | '), s => ports.has(s.port), s => String(s.port)))
+  }
+  if (spec.user != null) {
+    const users = new Set(spec.user)
+    conditions.push(socksCondition('user', [...users].join(' | '), s => s.user != null && users.has(s.user), s => s.user ?? '(no login)'))
+  }
   if (spec.sni != null) conditions.push(hostCondition('sni', spec.sni, sniOf, '(no SNI)'))
   if (spec.host != null) conditions.push(hostCondition('host', spec.host, f => f.http == null ? null : normalizeHost(f.http.host), '(no Host)'))
   if (spec.alpn != null) conditions.push(alpnCondition(spec.alpn))

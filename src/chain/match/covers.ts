@@ -49,6 +49,9 @@ export function coverReason (a: MatchSpec, b: MatchSpec): string | undefined {
   if (a.listener != null && !ok(listCovers(a.listener, b.listener, eq, 'listener', true))) return undefined
   if (a.peer != null && !ok(listCovers(a.peer, b.peer, eq, 'peer', true))) return undefined
   if (a.protocol != null && new Set(a.protocol).size < 3 && !ok(listCovers(a.protocol, b.protocol, eq, 'protocol', true))) return undefined
+  if (a.target != null && !ok(listCovers(a.target, b.target, hostPatternCovers, 'target', false))) return undefined
+  if (a.targetPort != null && !ok(listCovers(a.targetPort.map(String), b.targetPort?.map(String), eq, 'target_port', true))) return undefined
+  if (a.user != null && !ok(listCovers(a.user, b.user, eq, 'user', true))) return undefined
   return reasons.length === 0 ? 'it has no conditions' : reasons.join(', ')
 }
 

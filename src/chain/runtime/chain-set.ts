@@ -91,6 +91,7 @@ async function routeRuntime (route: CompiledRoute, deps: ChainDeps): Promise<Rou
     case 'reject':
       return { local: createLocalAction(p), filter }
     case 'drop':
+    case 'direct':
       return { filter }
   }
 }

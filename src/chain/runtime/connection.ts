@@ -106,6 +106,11 @@ export async function runConnection (stream: Duplex, facts: ConnFacts, chainName
       delete inner.tls
       return await runConnection(tls, inner, p.then, ctx, depth + 1)
     }
+    case 'direct':
+      // Only a SOCKS request names a target to connect to; the loader keeps direct to SOCKS chains.
+      entry({ route: route.spec.id, error: 'CHAIN_ERR_NO_ROUTE', reason: 'direct applies to SOCKS requests only' })
+      close(stream, 'reset')
+      return
     case 'drop':
       entry({ route: route.spec.id, error: 'CHAIN_ERR_DROPPED' })
       close(stream, 'reset')
