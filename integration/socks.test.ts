@@ -4,6 +4,7 @@ import t from 'tap'
 import { keygen, writeConfig, zonegate } from './harness/proc.ts'
 import { curl, markerServer } from './harness/chain.ts'
 import { FAST_KEEPALIVE, FAST_RECONNECT } from './harness/zone.ts'
+import { startMicrosocks, MICROSOCKS_SKIP } from '../test/helpers/socks-peers.ts'
 
 t.test('curl --socks5-hostname reaches a device by name over rtcp; direct and reject by rule', async t => {
   const dir = t.testdir()
@@ -58,4 +59,44 @@ t.test('curl --socks5-hostname reaches a device by name over rtcp; direct and re
   t.not(bad.code, 0, 'a wrong password is refused')
   const line = await gwProc.waitFor(l => l.msg === 'access' && l.stack === 'socks' && l.reply === 0)
   t.match(line, { chain: 'socks', command: 'connect' })
+})
+
+t.test('an rtcp tunnel carried by a SOCKS5 proxy (microsocks with a login): up with the right password, never with a wrong one', { skip: MICROSOCKS_SKIP }, async t => {
+  const dir = t.testdir()
+  const svc = await markerServer(t, 'home-svc')
+  const proxy = await startMicrosocks(t, { username: 'corp', password: 'p@ss' })
+  const home = await keygen(dir, 'home')
+  const laptop = await keygen(dir, 'laptop')
+  const homeCfg = await writeConfig(dir, 'home', {
+    role: 'gateway',
+    device: { key: home.file },
+    rtcp: { listen: ['127.0.0.1:0'], trust: { devices: [laptop.did] } }
+  })
+  const homeProc = zonegate(t, 'home', ['gateway', '-c', homeCfg])
+  const homeRtcp = new URL((await homeProc.waitFor(l => l.msg === 'listening' && String(l.url).startsWith('rtcp://'))).url)
+  const laptopWith = async (name: string, password: string): Promise<{ entry: string, proc: ReturnType<typeof zonegate> }> => {
+    const cfg = await writeConfig(dir, name, {
+      role: 'gateway',
+      device: { key: laptop.file },
+      rtcp: {
+        trust: { devices: ['home'] },
+        peers: { home: { did: home.did, addrs: [homeRtcp.host], proxy: `socks://corp:${encodeURIComponent(password)}@127.0.0.1:${proxy.port}`, keep: true } },
+        keepalive: FAST_KEEPALIVE,
+        reconnect: FAST_RECONNECT
+      },
+      stacks: [{ id: 'entry', listen: '127.0.0.1:0', forward: `rtcp://home/:${svc.port}` }]
+    })
+    const proc = zonegate(t, name, ['gateway', '-c', cfg])
+    return { entry: (await proc.listening({ stack: 'entry' })).host, proc }
+  }
+  const good = await laptopWith('laptop-good', 'p@ss')
+  await good.proc.waitFor(l => l.msg === 'keep-tunnel up' && l.peer === 'home')
+  const r = await curl(['--fail', `http://${good.entry}/through-proxy`])
+  t.equal(r.stdout, 'home-svc /through-proxy', 'the tunnel runs over the proxied connection')
+  await good.proc.stop()
+  const bad = await laptopWith('laptop-bad', 'wrong')
+  const failed = await bad.proc.waitFor(l => l.msg === 'keep-tunnel dial failed' || l.msg === 'keep-tunnel up', 15_000)
+  t.equal(failed.msg, 'keep-tunnel dial failed', 'with a wrong proxy password the tunnel never comes up')
+  t.match(JSON.stringify(failed), /SOCKS_ERR_AUTH_FAILED|refused the username/)
+  t.notMatch(JSON.stringify(failed), /wrong/, 'the password is not logged')
 })

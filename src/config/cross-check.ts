@@ -81,6 +81,10 @@ function checkPeers (peers: Obj, report: Report): void {
       else if (!Object.hasOwn(peers, peer.via)) report([...at, 'via'], unknownPeer(peer.via, names.filter(n => n !== name)))
       else if (list(obj(peers[peer.via])?.addrs).length === 0) report([...at, 'via'], `the relay peer "${peer.via}" has no addrs to dial`)
     }
+    if (typeof peer.proxy === 'string') {
+      if (!/^socks:\/\/[^/]+\/?$/.test(peer.proxy)) report([...at, 'proxy'], `must be socks://[user:pass@]host:port (no target: the peer's addrs are the target), got ${JSON.stringify(peer.proxy)}`)
+      else if (list(peer.addrs).length === 0) report([...at, 'proxy'], 'a proxy is used to dial addrs, but this peer has none')
+    }
     if (peer.keep === true && !canDial(peer)) report([...at, 'keep'], 'keep is true but the peer has no addrs and no via: it can never be dialed')
   }
 }

@@ -9,7 +9,7 @@ import { parseDuration, parseSize } from './units.ts'
 import { normalizeChains, normalizeStacks } from './chain-normalize.ts'
 
 // The shape the schema guarantees after validation with defaults.
-interface RawPeer { did: string, addrs: string[], via?: string, keep: boolean }
+interface RawPeer { did: string, addrs: string[], via?: string, proxy?: string, keep: boolean }
 interface RawRtcp {
   listen: string[]
   trust: { devices: string[], allow_any: boolean }
@@ -79,6 +79,7 @@ function normalizeRtcp (r: RawRtcp): RtcpConfig {
     did: p.did,
     addrs: [...p.addrs],
     ...(p.via != null ? { via: p.via } : {}),
+    ...(p.proxy != null ? { proxy: p.proxy } : {}),
     keep: p.keep
   }))
   const l = r.limits

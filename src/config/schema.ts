@@ -51,6 +51,7 @@ const Peer = Type.Object({
   did: Did,
   addrs: Type.Optional(Type.Array(Address('host:port to dial ([v6]:port for IPv6).'), { default: [], description: 'Addresses to dial this peer at directly.' })),
   via: Type.Optional(Type.String({ minLength: 1, description: 'Name of another peer (an SN) that relays to this one when there is no direct path.' })),
+  proxy: Type.Optional(Type.String({ minLength: 1, description: 'socks://[user:pass@]host:port: dial addrs through this SOCKS5 proxy, e.g. to reach an SN from a corporate network.' })),
   keep: Type.Optional(Type.Boolean({ default: false, description: 'Dial at start and keep the tunnel up forever.' }))
 }, { ...closed, description: 'A device this node knows by name: rtcp://<name>/... URLs and trust lists may use the name.' })
 

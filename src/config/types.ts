@@ -18,6 +18,8 @@ export interface RtcpPeerConfig {
   addrs: string[]
   /** Name of a peer (an SN) through which this peer can be reached when no direct path works. */
   via?: string
+  /** socks://[user:pass@]host:port: dial `addrs` through this SOCKS5 proxy (a corporate network). */
+  proxy?: string
   /** Dial at start and keep the tunnel up forever. */
   keep: boolean
 }

@@ -15,6 +15,8 @@ export interface KnownPeer {
   addrs: Multiaddr[]
   /** The relay (an SN) through which this peer can be reached, when configured. */
   via?: KnownPeer
+  /** socks://[user:pass@]host:port: direct dials to `addrs` go through this SOCKS5 proxy. */
+  proxy?: string
   keep: boolean
 }
 
@@ -39,6 +41,7 @@ export class PeerBook {
         did: p.did,
         peerId,
         addrs: p.addrs.map(a => tcpMultiaddr(a).encapsulate(`/p2p/${peerId.toString()}`)),
+        ...(p.proxy != null ? { proxy: p.proxy } : {}),
         keep: p.keep
       }
       this.#byName.set(p.name, known)
