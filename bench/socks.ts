@@ -11,7 +11,7 @@
 // Every peer is started here on 127.0.0.1 and stopped by PID at the end; a proxy whose Debian
 // package is missing is skipped with the apt-get command that installs it.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -175,11 +175,59 @@ async function main (): Promise<void> {
       emit('socks-proxy-cpu-per-session', { path: p.name }, 'us', h.cpuUs, { ratio_to_microsocks: cr('microsocks'), ratio_to_dante: cr('dante') })
     }
   }
+  await throughGateway(t.bulk)
   if (incomplete > 0) log(`${incomplete} transfer(s) hit the ${LIMIT} s limit: their rate is of the bytes that came`)
   if (!errors.has('zonegate')) {
     target('throughput >= 1 x microsocks', ratio(g('zonegate'), g('microsocks')), 1)
     target('sessions/s >= 0.8 x dante', ratio(rates.get('zonegate')?.rate ?? NaN, rates.get('dante')?.rate ?? NaN), 0.8)
   }
+}
+
+/**
+ * The real gateway's SOCKS stack: one stack whose chain connects directly, one whose chain sends
+ * every request over rtcp to a second gateway ("home") on this machine, which connects to the same
+ * target on its loopback. The ratio is the cost of the tunnel behind the SOCKS stack.
+ */
+async function throughGateway (bulkPort: number): Promise<void> {
+  const zg = join(ROOT, 'src/bin/zonegate.ts')
+  const node = (args: string[]): ReturnType<typeof bg> => bg(process.execPath, ['--disable-warning=ExperimentalWarning', zg, ...args])
+  const keygen = (name: string): string => {
+    const out = execFileSync(process.execPath, ['--disable-warning=ExperimentalWarning', zg, 'keygen', '--out', join(dir, `${name}.pem`)]).toString()
+    return /did:dev:[A-Za-z0-9_-]+/.exec(out)![0]
+  }
+  const homeDid = keygen('home'); const gwDid = keygen('gw')
+  const rtcpPort = await freePort(); const direct = await freePort(); const tunnel = await freePort()
+  const write = (name: string, doc: string): string => { const f = join(dir, `${name}.yaml`); writeFileSync(f, doc); return f }
+  const home = node(['gateway', '-c', write('home', `role: gateway\ndevice: { key: ./home.pem }\nrtcp: { listen: ["127.0.0.1:${rtcpPort}"], trust: { devices: ["${gwDid}"] } }\nlog: { level: warn }\n`)])
+  await waitPort(rtcpPort)
+  const gw = node(['gateway', '-c', write('gw', `role: gateway
+device: { key: ./gw.pem }
+rtcp: { trust: { devices: [home] }, peers: { home: { did: "${homeDid}", addrs: ["127.0.0.1:${rtcpPort}"], keep: true } } }
+stacks:
+  - { id: direct, listen: "127.0.0.1:${direct}", chain: direct, socks: {} }
+  - { id: tunnel, listen: "127.0.0.1:${tunnel}", chain: tunnel, socks: {} }
+chains:
+  direct: { routes: [{ process: { direct: true } }] }
+  tunnel: { routes: [{ process: { forward: "rtcp://home/" } }] }
+access_log: false
+log: { level: warn }
+`)])
+  await waitPort(direct); await waitPort(tunnel)
+  void home
+  const runs: Record<string, number[]> = { 'gateway-direct': [], 'gateway-rtcp': [] }
+  for (let run = 0; run < RUNS; run++) {
+    for (const [name, via] of [['gateway-direct', direct], ['gateway-rtcp', tunnel]] as const) {
+      try {
+        const r = await runner.measure(async () => await transfer(via, bulkPort, BYTES, LIMIT))
+        runs[name].push(r.gbps)
+        log(`throughput ${name} run ${run + 1}: ${r.gbps.toFixed(2)} Gbit/s${r.complete ? '' : ' (cut at the limit)'}, foreign CPU ${r.foreignPct}%`)
+      } catch (err) { log(`throughput ${name} failed: ${(err as Error).message}`) }
+    }
+  }
+  const d = median(runs['gateway-direct']); const r = median(runs['gateway-rtcp'])
+  emit('socks-gateway-throughput', { path: 'gateway-direct', bytes: BYTES, runs: RUNS }, 'Gbit/s', d, { samples: runs['gateway-direct'].map(x => Number(x.toFixed(3))) })
+  emit('socks-gateway-throughput', { path: 'gateway-rtcp', bytes: BYTES, runs: RUNS }, 'Gbit/s', r, { samples: runs['gateway-rtcp'].map(x => Number(x.toFixed(3))), ratio_to_gateway_direct: ratio(r, d) })
+  void gw
 }
 
 async function cleanup (): Promise<void> {

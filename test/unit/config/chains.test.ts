@@ -137,6 +137,8 @@ t.test('every chain mistake is reported at its position, with the fix', async t 
       '4:29 stacks[0].listen: must be IP:port or rtcp://local/<name>, got "rtcp://local/a b"'],
     [stack + 'chains: { web: { routes: [{ process: { respond: { status: 204, body: "x" } } }] } }\n',
       '5:27 chains.web.routes[0].process.respond: '],
+    ['stacks: [{ id: s, listen: "0.0.0.0:1080", chain: c, socks: {} }]\nchains: { c: { routes: [{ process: { direct: true } }] } }\n',
+      '4:27 stacks[0].listen: a SOCKS stack on a non-loopback address needs a login'],
     ['control: { listen: "0.0.0.0:7391" }\n',
       '4:20 control.listen: the control API listens on loopback only (127.0.0.1 or [::1]), got "0.0.0.0:7391"']
   ]
@@ -150,4 +152,13 @@ t.test('every chain mistake is reported at its position, with the fix', async t 
 t.test('an rtcp://local/<name> stack listens for streams from other devices', async t => {
   const c = gateway('stacks: [{ id: from_devices, listen: "rtcp://local/web", chain: web }]\nchains: { web: { routes: [{ match: { peer: home }, process: { respond: 200 } }] } }\n')
   t.equal(c.stacks[0].listen, 'rtcp://local/web')
+})
+
+t.test('an open SOCKS proxy is allowed only when asked for, or with logins', async t => {
+  const base = 'chains: { c: { routes: [{ process: { direct: true } }] } }\n'
+  t.same(problems(`stacks: [{ id: s, listen: "0.0.0.0:1080", chain: c, socks: { allow_open_proxy: true } }]\n${base}`), [])
+  t.same(problems(`stacks: [{ id: s, listen: "0.0.0.0:1080", chain: c, socks: { users_env: U } }]\n${base}`), [])
+  t.same(problems(`stacks: [{ id: s, listen: "127.0.0.1:1080", chain: c, socks: {} }]\n${base}`), [])
+  const c = gateway(`stacks: [{ id: s, listen: "127.0.0.1:1080", chain: c, socks: { users_file: users.txt, max_sessions_per_client: 8 } }]\n${base}`)
+  t.match(c.stacks[0].socks, { usersFile: join(process.cwd(), 'configs/users.txt'), allowOpenProxy: false, handshakeTimeoutMs: 10000, connectTimeoutMs: 10000, maxSessionsPerClient: 8, udpIdleTimeoutMs: 120000 })
 })
