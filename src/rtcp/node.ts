@@ -15,8 +15,7 @@ import { didFromPeerId, peerIdFromDid } from '../identity/did.ts'
 import { createHost, RTCP_PROTOCOL, type RtcpHost } from './libp2p-host.ts'
 import { SpliceServer } from './relay/splice-server.ts'
 import { SocketMultiaddrConnection } from './relay/socket-conn.ts'
-import { socksTunnel } from '../socks/tunnel.ts'
-import type { Socket as NetSocket } from 'node:net'
+import { dialViaProxy } from './proxy-dial.ts'
 import { parseOffer, connectRelayPort, socketMultiaddr } from './relay/offer.ts'
 import { PeerBook, type KnownPeer } from './peer-book.ts'
 import { RtcpStreamDuplex } from './stream-duplex.ts'
@@ -215,7 +214,7 @@ export class RtcpNode extends EventEmitter {
     const errors: string[] = []
     if (peer.addrs.length > 0) {
       try {
-        return peer.proxy != null ? await this.#dialViaProxy(peer, peer.proxy, signal) : await host.dial(peer.addrs, { signal })
+        return peer.proxy != null ? await dialViaProxy(this.host.services.upgrade, peer, peer.proxy, signal, this.#log) : await host.dial(peer.addrs, { signal })
       } catch (err) {
         errors.push(`direct: ${(err as Error).message}`)
         if (peer.via == null) throw this.#dialError(peer, err, errors)
@@ -249,34 +248,6 @@ export class RtcpNode extends EventEmitter {
       log: this.host.services.upgrade.logger.forComponent('zonegate:relay:conn')
     })
     return await this.host.services.upgrade.upgrader.upgradeOutbound(maConn, { signal })
-  }
-
-  /**
-   * Reach `peer` at its addresses through a SOCKS5 proxy: CONNECT there, then run Noise + yamux
-   * over the proxied socket. The proxy sees only ciphertext; Noise checks the peer's key.
-   */
-  async #dialViaProxy (peer: KnownPeer, proxy: string, signal: AbortSignal): Promise<Connection> {
-    const socks = socksTunnel({ logger: this.#log })
-    const errors: string[] = []
-    for (const addr of peer.addrs) {
-      const parts = addr.getComponents()
-      const host = parts.find(c => ['ip4', 'ip6', 'dns', 'dns4', 'dns6'].includes(c.name))?.value ?? ''
-      const port = parts.find(c => c.name === 'tcp')?.value ?? ''
-      try {
-        const socket = await socks.open(new URL(`${proxy.replace(/\/$/, '')}/${host.includes(':') ? `[${host}]` : host}:${port}`), { signal }) as unknown as NetSocket
-        const maConn = new SocketMultiaddrConnection({
-          socket,
-          remoteAddr: addr,
-          direction: 'outbound',
-          log: this.host.services.upgrade.logger.forComponent('zonegate:socks:conn')
-        })
-        return await this.host.services.upgrade.upgrader.upgradeOutbound(maConn, { signal })
-      } catch (err) {
-        errors.push(`${host}:${port} via ${redactUrl(proxy)}: ${(err as Error).message}`)
-        if (signal.aborted) break
-      }
-    }
-    throw new Error(errors.join('; '))
   }
 
   #dialError (peer: KnownPeer, err: unknown, errors: string[]): Error {
@@ -519,7 +490,3 @@ async function raceAbort<T> (p: Promise<T>, signal: AbortSignal, what: string): 
   }
 }
 
-/** A proxy URL for logs: the password never appears. */
-function redactUrl (text: string): string {
-  return text.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
-}

@@ -18,10 +18,11 @@ function counter (stream: Duplex): { bytes: number } {
 }
 
 /** Tear a stream down so that its peer sees a reset, not a clean end (TCP: RST; rtcp: yamux RST). */
-function reset (s: Duplex, err: Error): void {
+export function resetStream (s: Duplex, err?: unknown): void {
+  if (s.destroyed) return
   const socket = s as Duplex & { resetAndDestroy?: () => void }
-  if (typeof socket.resetAndDestroy === 'function' && !s.destroyed) socket.resetAndDestroy()
-  else s.destroy(err)
+  if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy()
+  else s.destroy(err == null ? undefined : err instanceof Error ? err : new Error(String(err)))
 }
 
 export async function splice (a: Duplex, b: Duplex): Promise<SpliceResult> {
@@ -29,15 +30,15 @@ export async function splice (a: Duplex, b: Duplex): Promise<SpliceResult> {
   const cb = counter(b)
   // Registered before pipeline()'s own handlers, so a reset on one side is passed on as a reset
   // before pipeline() tears the other side down with a plain destroy (which would be a FIN).
-  a.once('error', (err: Error) => reset(b, err))
-  b.once('error', (err: Error) => reset(a, err))
+  a.once('error', (err: Error) => resetStream(b, err))
+  b.once('error', (err: Error) => resetStream(a, err))
   // pipeline() only destroys a stream when the pipeline fails, so two one-way pipelines keep
   // half-close intact; a failure in one tears down both streams, which ends the other too.
   const results = await Promise.allSettled([pipeline(a, b), pipeline(b, a)])
   const failed = results.find(r => r.status === 'rejected')
   if (failed != null) {
     const err = (failed as PromiseRejectedResult).reason as Error
-    reset(a, err); reset(b, err)
+    resetStream(a, err); resetStream(b, err)
     throw Object.assign(err, { aToB: ca.bytes, bToA: cb.bytes })
   }
   // Both directions ended cleanly: release the handles.

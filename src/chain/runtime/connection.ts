@@ -12,6 +12,7 @@ import { probeConnection } from './probe.ts'
 import { forwardConnection } from '../upstream/forward.ts'
 import { terminateTls } from '../tls/terminate.ts'
 import { serveHttp } from '../http/proxy/engine.ts'
+import { resetStream } from '../../tunnel/pipe.ts'
 import type { UpstreamPool } from '../http/proxy/pool.ts'
 
 /** tls_terminate → then → tls_terminate ... stops here. */
@@ -32,9 +33,7 @@ export interface ConnectionContext {
 function close (stream: Duplex, how: 'end' | 'reset'): void {
   if (stream.destroyed) return
   if (how === 'reset') {
-    const s = stream as Duplex & { resetAndDestroy?: () => void }
-    if (typeof s.resetAndDestroy === 'function') s.resetAndDestroy()
-    else stream.destroy()
+    resetStream(stream)
     return
   }
   // A polite close: FIN after anything still queued, then release.

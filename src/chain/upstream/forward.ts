@@ -2,7 +2,7 @@
 // upstream until both directions are done. Bytes the probes unshift()-ed back into the client
 // stream are read first by the splice, so the upstream sees the connection from its first byte.
 import type { Duplex } from 'node:stream'
-import { splice } from '../../tunnel/pipe.ts'
+import { splice, resetStream as reset } from '../../tunnel/pipe.ts'
 import { TUN_ERR_ABORTED } from '../../tunnel/errors.ts'
 import type { ConnectOptions, UpstreamConnection, UpstreamConnector } from '../types.ts'
 import { CHAIN_ERR_UPSTREAM_RESET } from './errors.ts'
@@ -23,14 +23,6 @@ function describe (err: unknown): { code: string, message: string } {
     code: typeof e?.code === 'string' ? e.code : 'ERR_UNKNOWN',
     message: typeof e?.message === 'string' ? e.message : String(err)
   }
-}
-
-/** Tear a stream down so its peer sees a failure (TCP: RST; rtcp: a stream reset), not a clean end. */
-function reset (s: Duplex, err: unknown): void {
-  const socket = s as Duplex & { resetAndDestroy?: () => void }
-  if (s.destroyed) return
-  if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy()
-  else s.destroy(err instanceof Error ? err : new Error(String(err)))
 }
 
 export async function forwardConnection (client: Duplex, group: UpstreamConnector, options: ConnectOptions): Promise<ForwardResult> {
