@@ -11,12 +11,12 @@
 // Every peer is started here on 127.0.0.1 and stopped by PID at the end; a peer whose Debian
 // package is missing is skipped with the apt-get command that installs it.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync, rmSync, chmodSync, mkdirSync } from 'node:fs'
+import { mkdtempSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { freePort, ROOT } from '../integration/harness/proc.ts'
-import { bg, waitPort, cpuNs, missing, log, runCleanups } from './chain/procs.ts'
+import { bg, waitPort, cpuNs, missing, log, benchCommit, runBench } from './chain/procs.ts'
 import { nginxBackend, nginxSni, haproxySni, nginxHttp, NGINX_STREAM_MODULE, type SniRoutes } from './chain/peer-configs.ts'
 import { captureClientHello, bulkGbps, pingPong, tlsRate, wrk, median, pct } from './chain/load.ts'
 import { startZonegate, type ZonegateUp } from './chain/zonegate.ts'
@@ -54,14 +54,7 @@ const WRK_SNI = 'localhost'
 
 const dir = mkdtempSync(join(tmpdir(), 'zonegate-chain-bench-'))
 chmodSync(dir, 0o755) // nginx workers run as nobody and read the 1 KiB file from here
-// "+dirty" when src/ differs from the commit: the figures are then for the working tree.
-const commit = (() => {
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim()
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT }).toString().trim() !== ''
-    return dirty ? `${head}+dirty` : head
-  } catch { return 'unknown' }
-})()
+const commit = benchCommit()
 const { emit, skip } = makeEmitter(commit)
 /** A spec target as a JSON line: ratio = ours / baseline, met when on the right side of limit. */
 function target (name: string, value: number, limit: number, atMost: boolean): void {
@@ -270,17 +263,5 @@ async function httpBench (paths: HttpPath[], skipped: Map<string, string>, backe
   }
 }
 
-async function cleanup (): Promise<void> {
-  await runCleanups()
-  rmSync(dir, { recursive: true, force: true })
-}
-// Whatever goes wrong, stop every process this benchmark started before exiting.
-process.on('uncaughtException', (err) => { log(`failed: ${err.stack ?? err.message}`); void cleanup().finally(() => process.exit(1)) })
-process.on('SIGINT', () => { void cleanup().finally(() => process.exit(130)) })
-process.on('SIGTERM', () => { void cleanup().finally(() => process.exit(143)) })
-try {
-  await main()
-} finally {
-  await cleanup()
-}
-process.exit(0)
+// Whatever goes wrong, every process this benchmark started is stopped before it exits.
+await runBench(main, dir)

@@ -11,12 +11,12 @@
 // Every peer is started here on 127.0.0.1 and stopped by PID at the end; a proxy whose Debian
 // package is missing is skipped with the apt-get command that installs it.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { freePort, ROOT } from '../integration/harness/proc.ts'
-import { bg, waitPort, missing, log, runCleanups } from './chain/procs.ts'
+import { bg, waitPort, missing, log, benchCommit, runBench } from './chain/procs.ts'
 import { treeCpuNs as cpuNs } from './socks/cpu.ts'
 import { median } from './chain/load.ts'
 import { makeEmitter, ratio } from './chain/report.ts'
@@ -44,14 +44,7 @@ const RATE_SECS = Number(opt['rate-secs']); const RATE_RUNS = Number(opt['rate-r
 const runner = new QuietRunner(Number(opt.budget) * 1000)
 
 const dir = mkdtempSync(join(tmpdir(), 'zonegate-socks-bench-'))
-// "+dirty" when src/ differs from the commit: the figures are then for the working tree.
-const commit = (() => {
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim()
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT }).toString().trim() !== ''
-    return dirty ? `${head}+dirty` : head
-  } catch { return 'unknown' }
-})()
+const commit = benchCommit()
 const { emit, skip } = makeEmitter(commit)
 /** A target as a JSON line: ratio = ours / baseline, met when at least `limit`. */
 function target (name: string, value: number, limit: number): void {
@@ -230,17 +223,5 @@ log: { level: warn }
   void gw
 }
 
-async function cleanup (): Promise<void> {
-  await runCleanups()
-  rmSync(dir, { recursive: true, force: true })
-}
-// Whatever goes wrong, stop every process this benchmark started before exiting.
-process.on('uncaughtException', (err) => { log(`failed: ${err.stack ?? err.message}`); void cleanup().finally(() => process.exit(1)) })
-process.on('SIGINT', () => { void cleanup().finally(() => process.exit(130)) })
-process.on('SIGTERM', () => { void cleanup().finally(() => process.exit(143)) })
-try {
-  await main()
-} finally {
-  await cleanup()
-}
-process.exit(0)
+// Whatever goes wrong, every process this benchmark started is stopped before it exits.
+await runBench(main, dir)

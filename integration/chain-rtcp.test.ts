@@ -2,7 +2,7 @@
 // device that opened them, and http_proxy to an upstream reached over rtcp.
 import t from 'tap'
 import { keygen, writeConfig, zonegate } from './harness/proc.ts'
-import { curl, markerServer } from './harness/chain.ts'
+import { curl, markerServer, rtcpHome } from './harness/chain.ts'
 import { FAST_KEEPALIVE, FAST_RECONNECT } from './harness/zone.ts'
 
 t.test('streams from another device enter a chain that knows which device sent them', async t => {
@@ -11,10 +11,8 @@ t.test('streams from another device enter a chain that knows which device sent t
   const home = await keygen(dir, 'home')
   const remote = await keygen(dir, 'remote')
   const stranger = await keygen(dir, 'stranger')
-  const homeCfg = await writeConfig(dir, 'home', {
-    role: 'gateway',
-    device: { key: home.file },
-    rtcp: { listen: ['127.0.0.1:0'], trust: { devices: [remote.did, stranger.did] }, peers: { remote: { did: remote.did } } },
+  const { proc: homeProc, addr: homeAddr } = await rtcpHome(t, dir, home, [remote.did, stranger.did], {
+    rtcp: { peers: { remote: { did: remote.did } } },
     stacks: [{ id: 'from_devices', listen: 'rtcp://local/web', chain: 'devices' }],
     chains: {
       devices: {
@@ -26,15 +24,13 @@ t.test('streams from another device enter a chain that knows which device sent t
       }
     }
   })
-  const homeProc = zonegate(t, 'home', ['gateway', '-c', homeCfg])
-  const homeRtcp = new URL((await homeProc.waitFor(l => l.msg === 'listening' && String(l.url).startsWith('rtcp://127.'))).url)
   await homeProc.listening({ stack: 'from_devices' })
 
   const entryOf = async (name: string, key: { file: string }): Promise<string> => {
     const cfg = await writeConfig(dir, name, {
       role: 'gateway',
       device: { key: key.file },
-      rtcp: { trust: { devices: ['home'] }, peers: { home: { did: home.did, addrs: [homeRtcp.host], keep: true } }, keepalive: FAST_KEEPALIVE, reconnect: FAST_RECONNECT },
+      rtcp: { trust: { devices: ['home'] }, peers: { home: { did: home.did, addrs: [homeAddr], keep: true } }, keepalive: FAST_KEEPALIVE, reconnect: FAST_RECONNECT },
       stacks: [{ id: 'entry', listen: '127.0.0.1:0', chain: 'entry' }],
       chains: { entry: { probe: ['http'], routes: [{ process: { http_proxy: 'rtcp://home/web' } }] } }
     })

@@ -2,7 +2,7 @@
 // rtcp to a device, connects other names directly, and refuses the rest; logins from a variable.
 import t from 'tap'
 import { keygen, writeConfig, zonegate } from './harness/proc.ts'
-import { curl, markerServer } from './harness/chain.ts'
+import { curl, markerServer, rtcpHome } from './harness/chain.ts'
 import { FAST_KEEPALIVE, FAST_RECONNECT } from './harness/zone.ts'
 import { startMicrosocks, MICROSOCKS_SKIP } from '../test/helpers/socks-peers.ts'
 
@@ -12,17 +12,11 @@ t.test('curl --socks5-hostname reaches a device by name over rtcp; direct and re
   const local = await markerServer(t, 'local-service')
   const home = await keygen(dir, 'home')
   const gw = await keygen(dir, 'gw')
-  const homeCfg = await writeConfig(dir, 'home', {
-    role: 'gateway',
-    device: { key: home.file },
-    rtcp: { listen: ['127.0.0.1:0'], trust: { devices: [gw.did] } }
-  })
-  const homeProc = zonegate(t, 'home', ['gateway', '-c', homeCfg])
-  const homeRtcp = new URL((await homeProc.waitFor(l => l.msg === 'listening' && String(l.url).startsWith('rtcp://'))).url)
+  const { addr: homeAddr } = await rtcpHome(t, dir, home, [gw.did])
   const gwCfg = await writeConfig(dir, 'gw', {
     role: 'gateway',
     device: { key: gw.file },
-    rtcp: { trust: { devices: ['home'] }, peers: { home: { did: home.did, addrs: [homeRtcp.host], keep: true } }, keepalive: FAST_KEEPALIVE, reconnect: FAST_RECONNECT },
+    rtcp: { trust: { devices: ['home'] }, peers: { home: { did: home.did, addrs: [homeAddr], keep: true } }, keepalive: FAST_KEEPALIVE, reconnect: FAST_RECONNECT },
     stacks: [
       { id: 'socks', listen: '127.0.0.1:0', chain: 'socks', socks: {} },
       { id: 'socks_login', listen: '127.0.0.1:0', chain: 'socks', socks: { users_env: 'ZG_SOCKS_USERS' } }
@@ -67,20 +61,14 @@ t.test('an rtcp tunnel carried by a SOCKS5 proxy (microsocks with a login): up w
   const proxy = await startMicrosocks(t, { username: 'corp', password: 'p@ss' })
   const home = await keygen(dir, 'home')
   const laptop = await keygen(dir, 'laptop')
-  const homeCfg = await writeConfig(dir, 'home', {
-    role: 'gateway',
-    device: { key: home.file },
-    rtcp: { listen: ['127.0.0.1:0'], trust: { devices: [laptop.did] } }
-  })
-  const homeProc = zonegate(t, 'home', ['gateway', '-c', homeCfg])
-  const homeRtcp = new URL((await homeProc.waitFor(l => l.msg === 'listening' && String(l.url).startsWith('rtcp://'))).url)
+  const { addr: homeAddr } = await rtcpHome(t, dir, home, [laptop.did])
   const laptopWith = async (name: string, password: string): Promise<{ entry: string, proc: ReturnType<typeof zonegate> }> => {
     const cfg = await writeConfig(dir, name, {
       role: 'gateway',
       device: { key: laptop.file },
       rtcp: {
         trust: { devices: ['home'] },
-        peers: { home: { did: home.did, addrs: [homeRtcp.host], proxy: `socks://corp:${encodeURIComponent(password)}@127.0.0.1:${proxy.port}`, keep: true } },
+        peers: { home: { did: home.did, addrs: [homeAddr], proxy: `socks://corp:${encodeURIComponent(password)}@127.0.0.1:${proxy.port}`, keep: true } },
         keepalive: FAST_KEEPALIVE,
         reconnect: FAST_RECONNECT
       },

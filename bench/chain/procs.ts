@@ -1,6 +1,8 @@
 // Processes the chain benchmark starts: spawn, wait for a port, account CPU, stop by PID.
-import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync, readdirSync, existsSync } from 'node:fs'
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import { readFileSync, readdirSync, existsSync, rmSync } from 'node:fs'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { once } from 'node:events'
 import net from 'node:net'
 
@@ -79,4 +81,35 @@ export function cpuNs (pid: number): number {
 export function missing (what: Array<[path: string, pkg: string]>): string | null {
   const pkgs = what.filter(([p]) => !existsSync(p)).map(([, pkg]) => pkg)
   return pkgs.length === 0 ? null : `apt-get install -y ${[...new Set(pkgs)].join(' ')}`
+}
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+/** The commit the figures are for: "<short hash>+dirty" when src/ differs from it. */
+export function benchCommit (): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT }).toString().trim() !== ''
+    return dirty ? `${head}+dirty` : head
+  } catch { return 'unknown' }
+}
+
+/**
+ * Run a benchmark's main(), then stop every process it started and remove its scratch directory,
+ * whatever happens (an exception, SIGINT, SIGTERM); exit when done.
+ */
+export async function runBench (main: () => Promise<void>, scratch: string): Promise<never> {
+  const cleanup = async (): Promise<void> => {
+    await runCleanups()
+    rmSync(scratch, { recursive: true, force: true })
+  }
+  process.on('uncaughtException', (err) => { log(`failed: ${err.stack ?? err.message}`); void cleanup().finally(() => process.exit(1)) })
+  process.on('SIGINT', () => { void cleanup().finally(() => process.exit(130)) })
+  process.on('SIGTERM', () => { void cleanup().finally(() => process.exit(143)) })
+  try {
+    await main()
+  } finally {
+    await cleanup()
+  }
+  process.exit(0)
 }

@@ -121,3 +121,20 @@ export function run (cmd: string, args: string[], input = '', timeoutMs = 15_000
     c.stdin.end(input)
   })
 }
+
+/**
+ * A "home" gateway that accepts rtcp tunnels from `trust` (dids), with any other top-level keys
+ * (stacks, chains, rtcp extras); resolves once its rtcp listener is bound.
+ */
+export async function rtcpHome (t: TapLike, dir: string, key: { file: string }, trust: string[], doc: Record<string, unknown> = {}): Promise<{ proc: ZonegateProcess, addr: string }> {
+  const { rtcp, ...rest } = doc as { rtcp?: Record<string, unknown> }
+  const file = await writeConfig(dir, 'home', {
+    role: 'gateway',
+    device: { key: key.file },
+    rtcp: { listen: ['127.0.0.1:0'], trust: { devices: trust }, ...rtcp },
+    ...rest
+  })
+  const proc = zonegate(t, 'home', ['gateway', '-c', file])
+  const line = await proc.waitFor(l => l.msg === 'listening' && String(l.url).startsWith('rtcp://127.'))
+  return { proc, addr: new URL(line.url).host }
+}

@@ -13,39 +13,11 @@ import { blackholePort } from '../../helpers/blackhole.ts'
 import { closedPort } from '../../helpers/free-port.ts'
 import { DANTED_SKIP, MICROSOCKS_SKIP, startDanted, startMicrosocks } from '../../helpers/socks-peers.ts'
 import type { SocksPeer } from '../../helpers/socks-peers.ts'
+import { echoTarget } from '../../helpers/socks-target.ts'
 
 type TestLike = { teardown(fn: () => unknown): void }
 const deps = { logger: silentLogger() }
 const signal = (): AbortSignal => AbortSignal.timeout(10_000)
-
-/** Target server on 127.0.0.1 and, same port, ::1 when available; hands out accepted sockets. */
-async function target (t: TestLike, onConn: (s: net.Socket) => void = s => s.pipe(s)): Promise<{ port: number, v6: boolean, next: () => Promise<net.Socket> }> {
-  const waiting: Array<(s: net.Socket) => void> = []
-  const queued: net.Socket[] = []
-  const sockets = new Set<net.Socket>()
-  t.teardown(() => { for (const s of sockets) s.destroy() })
-  const handle = (s: net.Socket): void => {
-    sockets.add(s)
-    s.once('close', () => sockets.delete(s))
-    s.on('error', () => {}) // resets are provoked on purpose; the client side asserts
-    onConn(s)
-    const w = waiting.shift()
-    if (w != null) w(s); else queued.push(s)
-  }
-  const v4 = net.createServer({ allowHalfOpen: true }, handle)
-  v4.listen(0, '127.0.0.1')
-  await once(v4, 'listening')
-  t.teardown(() => v4.close())
-  const port = (v4.address() as net.AddressInfo).port
-  const v6srv = net.createServer({ allowHalfOpen: true }, handle)
-  const v6 = await new Promise<boolean>(resolve => {
-    v6srv.once('error', () => resolve(false))
-    v6srv.listen(port, '::1', () => resolve(true))
-  })
-  if (v6) t.teardown(() => v6srv.close())
-  const next = async (): Promise<net.Socket> => queued.shift() ?? await new Promise<net.Socket>(resolve => waiting.push(resolve))
-  return { port, v6, next }
-}
 
 /** The tunnel, with every stream it opens destroyed at teardown (half-open ones stay open otherwise). */
 function wrapOpen (t: TestLike, tunnel: Tunnel): Tunnel {
@@ -78,7 +50,7 @@ for (const peer of peers) {
   t.test(`through ${peer.name}`, { skip: peer.skip, timeout: 60_000 }, async t => {
     const proxy = await peer.start(t)
     const tunnel = wrapOpen(t, socksTunnel(deps, { connectTimeoutMs: 5000 }))
-    const echo = await target(t)
+    const echo = await echoTarget(t)
     const url = (dest: string, proxyHost = '127.0.0.1'): URL => new URL(`socks://${proxyHost}:${proxy.port}/${dest}`)
 
     const roundTrip = async (u: URL, text: string): Promise<string> => {
@@ -102,7 +74,7 @@ for (const peer of peers) {
     })
 
     t.test('CONNECT by IPv6', { skip: echo.v6 ? false : '::1 is not configured' }, async t => {
-      const fresh = await target(t)
+      const fresh = await echoTarget(t)
       const s = await tunnel.open(url(`[::1]:${fresh.port}`), { signal: signal() })
       const back = readAll(s)
       s.write('hello v6')
@@ -117,7 +89,7 @@ for (const peer of peers) {
     // full-duplex echo of megabytes deadlocks it (it is stuck writing to the target while the
     // target is stuck writing back to it).
     t.test('16 MiB each way, SHA-256 intact', { timeout: 30_000 }, async t => {
-      const sink = await target(t, () => {})
+      const sink = await echoTarget(t, () => {})
       const s = await tunnel.open(url(`127.0.0.1:${sink.port}`), { signal: signal() })
       const far = await sink.next()
       const up = randomBytes(16 * 1024 * 1024)
@@ -143,7 +115,7 @@ for (const peer of peers) {
     })
 
     t.test('half-close: client ends first, then the target', async t => {
-      const quiet = await target(t, () => {})
+      const quiet = await echoTarget(t, () => {})
       const s = await tunnel.open(url(`127.0.0.1:${quiet.port}`), { signal: signal() })
       const far = await quiet.next()
       const clientEnd = once(s, 'end').catch((err: unknown) => err) // awaited only for microsocks
@@ -162,7 +134,7 @@ for (const peer of peers) {
     })
 
     t.test('half-close: target ends first, client still sends', async t => {
-      const quiet = await target(t, () => {})
+      const quiet = await echoTarget(t, () => {})
       const s = await tunnel.open(url(`127.0.0.1:${quiet.port}`), { signal: signal() })
       const far = await quiet.next()
       // Collect from now on: with microsocks the target may be closed before we look again.
@@ -182,7 +154,7 @@ for (const peer of peers) {
     })
 
     t.test('the target resetting the connection reaches the client', async t => {
-      const quiet = await target(t, () => {})
+      const quiet = await echoTarget(t, () => {})
       const s = await tunnel.open(url(`127.0.0.1:${quiet.port}`), { signal: signal() })
       const far = await quiet.next()
       far.resetAndDestroy()
@@ -205,7 +177,7 @@ for (const peer of peers) {
 
 t.test('microsocks with username/password', { skip: MICROSOCKS_SKIP, timeout: 30_000 }, async t => {
   const proxy = await startMicrosocks(t, { username: 'zone user', password: 'p@ss:wörd' })
-  const echo = await target(t)
+  const echo = await echoTarget(t)
   const tunnel = wrapOpen(t, socksTunnel(deps, { connectTimeoutMs: 5000 }))
   const good = new URL(`socks://${encodeURIComponent('zone user')}:${encodeURIComponent('p@ss:wörd')}@127.0.0.1:${proxy.port}/127.0.0.1:${echo.port}`)
   const s = await tunnel.open(good, { signal: signal() })
