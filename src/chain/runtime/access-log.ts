@@ -23,6 +23,8 @@ export interface AccessEntry {
 }
 
 export interface AccessLog {
+  /** False when access logging is off: callers skip building entries. */
+  readonly enabled: boolean
   write(entry: AccessEntry): void
   close(): Promise<void>
 }
@@ -33,14 +35,15 @@ export interface AccessLogOptions {
 }
 
 export function createAccessLog (options: AccessLogOptions, logger: Logger): AccessLog {
-  if (!options.enabled) return { write () {}, async close () {} }
+  if (!options.enabled) return { enabled: false, write () {}, async close () {} }
   if (options.file == null) {
     const log = logger.child({ mod: 'access' })
-    return { write: (e) => log.info(e, 'access'), async close () {} }
+    return { enabled: true, write: (e) => log.info(e, 'access'), async close () {} }
   }
   const dest = pino.destination({ dest: options.file, mkdir: true, sync: false })
   const log = pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime }, dest)
   return {
+    enabled: true,
     write: (e) => log.info(e, 'access'),
     async close () {
       await new Promise<void>(resolve => { dest.flush(() => resolve()) })

@@ -55,9 +55,13 @@ export async function runConnection (stream: Duplex, facts: ConnFacts, chainName
   const started = performance.now()
   stream.on('error', () => {}) // errors surface through the action's own handling
   const chain = ctx.chains.get(chainName)
-  const entry = (extra: Record<string, unknown>): void => ctx.access.write({
-    stack: facts.stack, chain: chainName, ...describeFacts(facts), ms: Math.round(performance.now() - started), ...extra
-  })
+  // Built only when logging is on: with access_log false nothing is allocated per connection.
+  const entry = (extra: Record<string, unknown>): void => {
+    if (!ctx.access.enabled) return
+    ctx.access.write({
+      stack: facts.stack, chain: chainName, ...describeFacts(facts), ms: Math.round(performance.now() - started), ...extra
+    })
+  }
   if (chain == null || depth >= MAX_DEPTH) {
     entry({ error: chain == null ? 'CHAIN_ERR_UNKNOWN_CHAIN' : 'CHAIN_ERR_TOO_DEEP' })
     close(stream, 'reset')
