@@ -5,7 +5,7 @@
 set -euo pipefail
 pairs=("$@")
 if [ ${#pairs[@]} -eq 0 ]; then
-  pairs=(curl:curl openssl:openssl ss:iproute2 microsocks:microsocks danted:dante-server)
+  pairs=(curl:curl openssl:openssl ss:iproute2 microsocks:microsocks danted:dante-server dig:dnsutils pebble:pebble etcd:etcd-server)
 fi
 missing=()
 for pair in "${pairs[@]}"; do

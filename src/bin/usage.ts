@@ -1,6 +1,6 @@
 // Help texts of the zonegate command and its subcommands.
 
-export const COMMAND_NAMES = Object.freeze(['gateway', 'sn', 'validate', 'route', 'reload', 'status', 'keygen', 'help'] as const)
+export const COMMAND_NAMES = Object.freeze(['gateway', 'sn', 'zone', 'validate', 'route', 'reload', 'status', 'keygen', 'help'] as const)
 export type CommandName = typeof COMMAND_NAMES[number]
 
 const COMMAND_USAGE: Readonly<Record<CommandName, string>> = Object.freeze({
@@ -15,13 +15,27 @@ Options:
   -h, --help          show this help
 `,
   sn: `Usage: zonegate sn -c FILE
+       zonegate sn -c FILE ACTION
 
-Run a super node (SN): accepts tunnels from its trusted devices and relays between them.
+Run a super node (SN): it admits the registered devices of its zones (and the devices its trust
+list names), relays between them, serves the zones' DNS, the registration and DDNS API, keeps its
+certificates and routes public 80/443 traffic to the zones by name.
 Logs JSON lines on stdout. SIGINT or SIGTERM stops it cleanly; a second signal exits at once.
+
+With an ACTION, ask the running SN of FILE (through its control API) to:
+  invite create [--uses N] [--expires-in 24h] [--note TEXT]   make an invitation code (printed)
+  invite list                                                 list invitation codes
+  invite close CODE                                           close an invitation code
+  registration open | registration close                      accept new zones, or not
+  deny zone|device ID | allow zone|device ID                  the denylist (zone name or did:dev)
 
 Options:
   -c, --config FILE   the SN config (YAML; see docs/config.md)
   -h, --help          show this help
+`,
+  zone: `Usage: zonegate zone COMMAND [options]   (see "zonegate zone --help")
+
+Register a zone with an SN and manage the devices the zone owner signs for.
 `,
   validate: `Usage: zonegate validate -c FILE [--role gateway|sn] [--check-files]
 
@@ -96,7 +110,9 @@ export const MAIN_USAGE = `Usage: zonegate COMMAND [OPTIONS]
 
 Commands:
   gateway -c FILE            run a gateway
-  sn -c FILE                 run a super node (SN)
+  sn -c FILE [ACTION]        run a super node (SN), or ask a running one to act
+                             (invitations, registration, denylist)
+  zone COMMAND               register a zone with an SN, add and remove its devices
   validate -c FILE           check a config file, print every problem
   route -c FILE --sni H|--url U   dry run: which route a connection takes, and why
   reload -c FILE             apply a changed config to the running gateway

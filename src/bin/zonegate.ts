@@ -22,7 +22,7 @@ const HELP: Options = { help: { type: 'boolean', short: 'h' } }
 const CONFIG: Options = { config: { type: 'string', short: 'c' } }
 const OPTIONS: Readonly<Record<CommandName, Options>> = {
   gateway: { ...CONFIG, ...HELP },
-  sn: { ...CONFIG, ...HELP },
+  sn: { ...CONFIG, uses: { type: 'string' }, note: { type: 'string' }, 'expires-in': { type: 'string' }, ...HELP },
   validate: { ...CONFIG, role: { type: 'string' }, 'check-files': { type: 'boolean' }, ...HELP },
   route: {
     ...CONFIG,
@@ -39,6 +39,7 @@ const OPTIONS: Readonly<Record<CommandName, Options>> = {
   reload: { ...CONFIG, ...HELP },
   status: { ...CONFIG, ...HELP },
   keygen: { out: { type: 'string', short: 'o' }, force: { type: 'boolean' }, ...HELP },
+  zone: HELP,
   help: HELP
 }
 
@@ -55,7 +56,7 @@ function version (): string {
 
 function parse (name: CommandName, args: string[]): { values: Record<string, string | boolean | string[] | undefined>, positionals: string[] } {
   try {
-    return parseArgs({ args, options: OPTIONS[name], strict: true, allowPositionals: name === 'help' }) as ReturnType<typeof parse>
+    return parseArgs({ args, options: OPTIONS[name], strict: true, allowPositionals: name === 'help' || name === 'sn' }) as ReturnType<typeof parse>
   } catch (e) {
     // node:util's messages run to several sentences; the first one says what was wrong.
     const first = String((e as Error).message).split(/\. /)[0].replace(/\.$/, '')
@@ -77,6 +78,12 @@ async function main (argv: string[]): Promise<void> {
   if (first.startsWith('-')) throw new CLI_ERR_USAGE(`unknown option '${first}' (see "zonegate --help")`)
   if (!(COMMAND_NAMES as readonly string[]).includes(first)) throw new CLI_ERR_USAGE(`unknown command '${first}' (see "zonegate --help")`)
   const name = first as CommandName
+  if (name === 'zone') {
+    // Zone commands talk to an SN's public API and parse their own options.
+    const { runZoneCommand } = await import('./zone-command.ts')
+    process.exitCode = await runZoneCommand(rest, { out, err })
+    return
+  }
   const { values, positionals } = parse(name, rest)
   if (values.help === true) { out(commandUsage(name)); return }
   switch (name) {
@@ -86,8 +93,10 @@ async function main (argv: string[]): Promise<void> {
     case 'route': return await route(values)
     case 'reload':
     case 'status': return await control(name, required(name, values, 'config', '-c FILE'))
-    case 'gateway':
-    case 'sn': return await serve(name, required(name, values, 'config', '-c FILE'))
+    case 'sn':
+      if (positionals.length > 0) return await snAdmin(positionals, values)
+      return await serve(name, required(name, values, 'config', '-c FILE'))
+    case 'gateway': return await serve(name, required(name, values, 'config', '-c FILE'))
   }
 }
 
@@ -200,37 +209,44 @@ function controlOf (file: string): { listen: string, tokenFile: string } | undef
   return { listen: c.listen, tokenFile }
 }
 
-async function control (name: 'reload' | 'status', file: string): Promise<void> {
-  const config = { control: controlOf(file) }
-  if (config.control == null) {
-    err(`zonegate: ${file} has no control section; add "control: { listen: 127.0.0.1:7391 }" (and restart), or send SIGHUP to the gateway to reload\n`)
+/** One call to the control API of the process that runs `file`; prints why when it cannot be made. */
+async function callControl (file: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number, body: Record<string, unknown> } | undefined> {
+  const c = controlOf(file)
+  if (c == null) {
+    err(`zonegate: ${file} has no control section; add "control: { listen: 127.0.0.1:7391 }" (and restart)${path === '/v1/reload' ? ', or send SIGHUP to the process to reload' : ''}\n`)
     process.exitCode = 1
-    return
+    return undefined
   }
   let token: string
   try {
-    token = readFileSync(config.control.tokenFile, 'utf8').trim()
+    token = readFileSync(c.tokenFile, 'utf8').trim()
   } catch (e) {
-    err(`zonegate: cannot read the control token ${config.control.tokenFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; is the gateway running?\n`)
+    err(`zonegate: cannot read the control token ${c.tokenFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; is the process running?\n`)
     process.exitCode = 1
-    return
+    return undefined
   }
-  const [host, port] = [config.control.listen.replace(/:\d+$/, ''), config.control.listen.replace(/^.*:/, '')]
-  let res: Response
+  const [host, port] = [c.listen.replace(/:\d+$/, ''), c.listen.replace(/^.*:/, '')]
   try {
-    res = await fetch(`http://${host}:${port}/v1/${name}`, {
-      method: name === 'reload' ? 'POST' : 'GET',
-      headers: { authorization: `Bearer ${token}` },
+    const res = await fetch(`http://${host}:${port}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       signal: AbortSignal.timeout(60_000)
     })
+    return { status: res.status, body: await res.json() as Record<string, unknown> }
   } catch (e) {
-    err(`zonegate: no gateway answers on ${config.control.listen}: ${((e as Error).cause as Error | undefined)?.message ?? (e as Error).message}\n`)
+    err(`zonegate: nothing answers on ${c.listen}: ${((e as Error).cause as Error | undefined)?.message ?? (e as Error).message}\n`)
     process.exitCode = 1
-    return
+    return undefined
   }
-  const body = await res.json() as Record<string, unknown>
+}
+
+async function control (name: 'reload' | 'status', file: string): Promise<void> {
+  const r = await callControl(file, name === 'reload' ? 'POST' : 'GET', `/v1/${name}`)
+  if (r == null) return
+  const body = r.body
   if (name === 'status') { out(JSON.stringify(body, null, 2) + '\n'); return }
-  if (res.ok) {
+  if (r.status === 200) {
     out(`reloaded: started [${String(body.started)}], stopped [${String(body.stopped)}], updated [${String(body.updated)}]\n`)
     if (Array.isArray(body.needsRestart)) err(`zonegate: changes to ${body.needsRestart.join(', ')} apply only after a restart\n`)
     return
@@ -238,6 +254,49 @@ async function control (name: 'reload' | 'status', file: string): Promise<void> 
   const problems = body.problems as Array<Parameters<typeof formatProblem>[0]> | undefined
   err(`zonegate: reload refused, nothing changed: ${problems != null ? '\n' + problems.map(p => formatProblem(p)).join('\n') : String(body.error)}\n`)
   process.exitCode = 1
+}
+
+/** zonegate sn invite create|list|close, registration open|close, deny|allow zone|device ID. */
+async function snAdmin (args: string[], values: Record<string, unknown>): Promise<void> {
+  const file = required('sn', values, 'config', '-c FILE')
+  const [what, arg, extra] = args
+  let action: string
+  let body: Record<string, unknown> = {}
+  if (what === 'invite' && arg === 'create' && extra === undefined) {
+    action = 'invite/create'
+    const uses = values.uses != null ? Number(values.uses) : 1
+    if (!Number.isInteger(uses) || uses < 1) throw new CLI_ERR_USAGE(`--uses must be a whole number of at least 1, got '${String(values.uses)}'`)
+    body = { uses }
+    if (typeof values.note === 'string') body.note = values.note
+    if (typeof values['expires-in'] === 'string') {
+      const { parseDuration } = await import('../config/units.ts')
+      const ms = parseDuration(values['expires-in'])
+      if (typeof ms !== 'number') throw new CLI_ERR_USAGE(`--expires-in must be a duration such as "24h", got '${values['expires-in']}'`)
+      body.expires_in_ms = ms
+    }
+  } else if (what === 'invite' && arg === 'list' && extra === undefined) {
+    action = 'invite/list'
+  } else if (what === 'invite' && arg === 'close' && extra != null) {
+    action = 'invite/close'
+    body = { code: extra }
+  } else if (what === 'registration' && (arg === 'open' || arg === 'close') && extra === undefined) {
+    action = 'registration'
+    body = { open: arg === 'open' }
+  } else if ((what === 'deny' || what === 'allow') && (arg === 'zone' || arg === 'device') && extra != null) {
+    action = what
+    body = { kind: arg, id: extra }
+  } else {
+    throw new CLI_ERR_USAGE(`unknown sn action '${args.join(' ')}' (see "zonegate help sn")`)
+  }
+  const r = await callControl(file, 'POST', `/v1/admin/${action}`, body)
+  if (r == null) return
+  if (r.status !== 200) {
+    err(`zonegate: ${String(r.body.error ?? `the SN answered ${r.status}`)}\n`)
+    process.exitCode = 1
+    return
+  }
+  if (action === 'invite/create') { out(`${String(r.body.code)}\n`); return }
+  out(JSON.stringify(r.body, null, 2) + '\n')
 }
 
 async function keygen (values: Record<string, unknown>): Promise<void> {

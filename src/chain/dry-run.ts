@@ -47,13 +47,14 @@ export function describeAction (p: ProcessSpec): string {
   switch (p.kind) {
     case 'forward': return `forward to ${p.group.upstreams.map(u => u.url).join(', ')} (${p.group.balance})`
     case 'http_proxy': return `http_proxy to ${p.proxy.upstreams.map(u => u.url).join(', ')} (${p.proxy.balance})`
-    case 'tls_terminate': return `tls_terminate, then chain ${p.then}`
+    case 'tls_terminate': return `tls_terminate${p.acme != null ? ` (ACME certificate ${p.acme})` : ''}, then chain ${p.then}`
     case 'serve': return `serve files from ${p.dir}`
     case 'redirect': return `redirect ${p.status} to ${p.to}`
     case 'respond': return `respond ${p.status}`
     case 'reject': return `reject (HTTP ${p.status}, otherwise close)`
     case 'drop': return 'drop (close without an answer)'
     case 'direct': return 'direct (SOCKS: connect to the requested target)'
+    case 'zone': return `zone: to the zone of the server name (SNI, else Host), target ${p.zone.target}${p.zone.proxyProtocol != null ? `, PROXY ${p.zone.proxyProtocol}` : ''}`
   }
 }
 

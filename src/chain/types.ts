@@ -157,7 +157,11 @@ export interface HttpProxySpec extends UpstreamGroupSpec {
 
 export type ProcessSpec =
   | { kind: 'forward', group: UpstreamGroupSpec }
-  | { kind: 'tls_terminate', certs: readonly CertSpec[], then: string, alpn: readonly string[], handshakeTimeoutMs: number }
+  /**
+   * Certificates come from files (`certs`) or, with `acme`, from the process's ACME manager by
+   * certificate id (ChainDeps.certs); then `certs` is empty.
+   */
+  | { kind: 'tls_terminate', certs: readonly CertSpec[], acme?: string, then: string, alpn: readonly string[], handshakeTimeoutMs: number }
   | { kind: 'http_proxy', proxy: HttpProxySpec }
   | { kind: 'serve', dir: string, index: readonly string[] }
   | { kind: 'redirect', to: string, status: 301 | 302 | 303 | 307 | 308 }
@@ -166,6 +170,17 @@ export type ProcessSpec =
   | { kind: 'drop' }
   /** SOCKS requests: connect to the requested target directly. */
   | { kind: 'direct' }
+  /** SN ingress: the whole connection goes, as bytes, to the zone its SNI (or Host) belongs to. */
+  | { kind: 'zone', zone: ZoneSpec }
+
+export interface ZoneSpec {
+  /** What to reach in the zone ("https", "http"); handed to ChainDeps.zones.resolve. */
+  target: string
+  /** Write a PROXY header (real client and destination) first on the zone's stream. */
+  proxyProtocol?: 'v1' | 'v2'
+  /** Deadline for opening one of the zone's upstreams; on expiry the next is tried. */
+  connectTimeoutMs: number
+}
 
 export type ResponseFilterSpec =
   | { kind: 'set_header', headers: Readonly<Record<string, string>> }

@@ -32,6 +32,9 @@ function unknownChain (name: string, names: string[]): string {
 export function checkChains (root: Obj, report: Report, urlProblem: UrlProblem): void {
   const chains = obj(root.chains) ?? {}
   const names = Object.keys(chains)
+  // Certificate ids a tls_terminate may take from ACME (undefined: no acme section at all).
+  const acme = obj(root.acme)
+  const acmeIds = acme == null ? undefined : list(acme.certificates).map(c => obj(c)?.id).filter((id): id is string => typeof id === 'string')
   checkStackChains(list(root.stacks), names, report)
   checkControl(obj(root.control), report)
   // Chains that are entered decrypted (the `then` of a tls_terminate) may match on sni/alpn
@@ -55,7 +58,7 @@ export function checkChains (root: Obj, report: Report, urlProblem: UrlProblem):
           const m = /^(rtcp|socks):\/\/[^/]+\/?$/.exec(url)
           return m == null ? urlProblem(url) : urlProblem(url.replace(/\/?$/, m[1] === 'rtcp' ? '/:1' : '/target:1'))
         }
-    checkChain(name, chain, names, decrypted.has(name), report, check)
+    checkChain(name, chain, { names, acmeIds }, decrypted.has(name), report, check)
   }
 }
 
@@ -92,7 +95,9 @@ function isLoopback (host: string): boolean {
   return host === '::1' || (isIP(host) === 4 && host.startsWith('127.'))
 }
 
-function checkChain (name: string, chain: Obj, names: string[], decrypted: boolean, report: Report, urlProblem: UrlProblem): void {
+interface Known { names: string[], acmeIds: string[] | undefined }
+
+function checkChain (name: string, chain: Obj, known: Known, decrypted: boolean, report: Report, urlProblem: UrlProblem): void {
   const at = ['chains', name]
   const probes = many(chain.probe)
   if (chain.probe === undefined) probes.push('tls', 'http')
@@ -118,7 +123,7 @@ function checkChain (name: string, chain: Obj, names: string[], decrypted: boole
     const match = obj(route.match)
     if (match != null) checkMatch(match, [...rat, 'match'], probes, decrypted, report)
     const process = obj(route.process)
-    if (process != null) checkProcess(process, [...rat, 'process'], names, probes, report, urlProblem)
+    if (process != null) checkProcess(process, [...rat, 'process'], known, probes, report, urlProblem)
     checkFilters(route.post_resp_filter, [...rat, 'post_resp_filter'], report)
   })
   checkFilters(chain.post_resp_filter, [...at, 'post_resp_filter'], report)
@@ -194,7 +199,7 @@ function checkTemplate (text: unknown, at: string[], report: Report): void {
   }
 }
 
-function checkProcess (p: Obj, at: string[], names: string[], probes: string[], report: Report, urlProblem: UrlProblem): void {
+function checkProcess (p: Obj, at: string[], known: Known, probes: string[], report: Report, urlProblem: UrlProblem): void {
   const actions = Object.keys(p).filter(k => (ACTIONS as readonly string[]).includes(k))
   if (actions.length === 0) {
     // A misspelt action is an unknown key, which the schema reports with a suggestion.
@@ -208,6 +213,7 @@ function checkProcess (p: Obj, at: string[], names: string[], probes: string[], 
   }
   const kind = actionOf(p) as string
   const v = p[kind]
+  const names = known.names
   if (kind === 'tls_terminate') {
     if (typeof p.then !== 'string') report(at, 'tls_terminate needs "then": the chain the decrypted connection continues in')
     else if (!names.includes(p.then)) report([...at, 'then'], unknownChain(p.then, names))
@@ -238,11 +244,33 @@ function checkProcess (p: Obj, at: string[], names: string[], probes: string[], 
       checkTemplate(value, [...at, kind, 'headers', name], report)
     }
   }
+  if (kind === 'tls_terminate' && o != null) checkCertSource(o, [...at, kind], known.acmeIds, report)
+  if (kind === 'zone' && !probes.includes('tls') && !probes.includes('http')) {
+    report([...at, kind], 'zone finds the zone by the server name (SNI or Host); add tls or http to this chain\'s probe list', 'key')
+  }
   if (kind === 'tls_terminate' && o != null) {
     list(o.certs).forEach((c, i) => eachOf(obj(c)?.sni, [...at, kind, 'certs', String(i), 'sni'], (s, where) => {
       const why = checkHostPattern(s.toLowerCase())
       if (why != null) report(where, why)
     }))
+  }
+}
+
+/** Certificates come from files (certs) or from ACME (acme: <id>), never both, never neither. */
+function checkCertSource (o: Obj, at: string[], acmeIds: string[] | undefined, report: Report): void {
+  if (o.certs !== undefined && o.acme !== undefined) {
+    report([...at, 'acme'], 'give either certs (files) or acme (a certificate id), not both', 'key')
+    return
+  }
+  if (o.certs === undefined && o.acme === undefined) {
+    report(at, 'tls_terminate needs certificates: certs (a list of { cert, key } files) or acme (the id of a certificate in the acme section)')
+    return
+  }
+  if (typeof o.acme !== 'string') return
+  if (acmeIds == null) report([...at, 'acme'], `names ACME certificate "${o.acme}", but there is no acme section`)
+  else if (!acmeIds.includes(o.acme)) {
+    const guess = closest(o.acme, acmeIds)
+    report([...at, 'acme'], `names no certificate "${o.acme}" of acme.certificates; ${guess != null ? `did you mean "${guess}"?` : `ids: ${acmeIds.join(', ') || '(none)'}`}`)
   }
 }
 

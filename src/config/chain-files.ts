@@ -13,7 +13,8 @@ export async function checkChainFiles (config: GatewayConfig, file: string): Pro
       const at = (message: string): void => {
         problems.push({ file, line: route.pos?.line ?? 1, col: route.pos?.col ?? 1, path: `chains.${chain.name}.routes[${i}].process.${p.kind}`, message })
       }
-      if (p.kind === 'tls_terminate') {
+      // ACME certificates exist only at run time (the manager issues them): nothing to read here.
+      if (p.kind === 'tls_terminate' && p.acme == null) {
         try {
           await loadCertStore(p.certs)
         } catch (err) {

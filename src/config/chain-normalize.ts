@@ -174,12 +174,12 @@ function normalizeProcess (p: Obj, ctx: NormalizeContext): ProcessSpec {
     case 'http_proxy': return { kind, proxy: normalizeHttpProxy(v) }
     case 'tls_terminate': {
       const t = v as Obj
-      const certs: CertSpec[] = (t.certs as Obj[]).map(c => ({
+      const certs: CertSpec[] = ((t.certs ?? []) as Obj[]).map(c => ({
         certFile: resolve(ctx.dir, String(c.cert)),
         keyFile: resolve(ctx.dir, String(c.key)),
         sni: lower(c.sni)
       }))
-      return { kind, certs, then: String(p.then), alpn: t.alpn == null ? ['http/1.1'] : many(t.alpn), handshakeTimeoutMs: ms(t.handshake_timeout, CHAIN_DEFAULTS.handshakeTimeout) } as ProcessSpec
+      return { kind, certs, ...(typeof t.acme === 'string' ? { acme: t.acme } : {}), then: String(p.then), alpn: t.alpn == null ? ['http/1.1'] : many(t.alpn), handshakeTimeoutMs: ms(t.handshake_timeout, CHAIN_DEFAULTS.handshakeTimeout) } as ProcessSpec
     }
     case 'serve': {
       const s: Obj = typeof v === 'string' ? { dir: v } : v as Obj
@@ -195,6 +195,17 @@ function normalizeProcess (p: Obj, ctx: NormalizeContext): ProcessSpec {
     }
     case 'reject': return { kind, status: v === true ? 403 : Number((v as Obj).status ?? 403) }
     case 'direct': return { kind }
+    case 'zone': {
+      const z: Obj = typeof v === 'string' ? { target: v } : v as Obj
+      return {
+        kind,
+        zone: {
+          target: String(z.target ?? CHAIN_DEFAULTS.zoneTarget),
+          ...(z.proxy_protocol != null ? { proxyProtocol: z.proxy_protocol as 'v1' | 'v2' } : {}),
+          connectTimeoutMs: ms(z.connect_timeout, CHAIN_DEFAULTS.connectTimeout)
+        }
+      }
+    }
     default: return { kind: 'drop' }
   }
 }

@@ -11,7 +11,7 @@ import { EXPECT, closed } from './schema-keywords.ts'
 export const PROBE_NAMES = Object.freeze(['proxy_protocol', 'tls', 'http'] as const)
 export const BALANCES = Object.freeze(['round_robin', 'random', 'hash', 'least_time'] as const)
 export const PROTOCOLS = Object.freeze(['tls', 'http', 'other'] as const)
-export const ACTIONS = Object.freeze(['forward', 'tls_terminate', 'http_proxy', 'serve', 'redirect', 'respond', 'reject', 'drop', 'direct'] as const)
+export const ACTIONS = Object.freeze(['forward', 'tls_terminate', 'http_proxy', 'serve', 'redirect', 'respond', 'reject', 'drop', 'direct', 'zone'] as const)
 export const FILTERS = Object.freeze(['set_header', 'add_header', 'remove_header', 'rewrite_status'] as const)
 export const REDIRECT_STATUSES = Object.freeze([301, 302, 303, 307, 308] as const)
 
@@ -24,6 +24,7 @@ export const CHAIN_DEFAULTS = Object.freeze({
   healthFailures: 3,
   healthCooldown: '10s',
   handshakeTimeout: '10s',
+  zoneTarget: 'https',
   idleTimeout: '60s',
   responseTimeout: '60s'
 })
@@ -140,7 +141,8 @@ const Cert = Type.Object({
 }, closed)
 
 const TlsTerminate = Type.Object({
-  certs: Type.Array(Cert, { minItems: 1, description: 'Certificates, chosen by the client\'s server name (exact, then wildcard, then the first).' }),
+  certs: Type.Optional(Type.Array(Cert, { minItems: 1, description: 'Certificates from files, chosen by the client\'s server name (exact, then wildcard, then the first). Give certs or acme.' })),
+  acme: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', [EXPECT]: 'the id of a certificate in acme.certificates', description: 'Use the certificate with this id from the acme section, obtained and renewed at run time. Give certs or acme.' })),
   alpn: Type.Optional(OneOrMany('ALPN protocols offered to clients (default http/1.1).')),
   handshake_timeout: Type.Optional(Duration('Deadline for the TLS handshake.', CHAIN_DEFAULTS.handshakeTimeout))
 }, { ...closed, description: 'Decrypt TLS here, then send the plaintext into the chain named by `then`.' })
@@ -177,6 +179,17 @@ const Reject = union([
   Type.Object({ status: Type.Optional(Type.Integer({ minimum: 400, maximum: 599, default: 403, [EXPECT]: 'an HTTP status from 400 to 599' })) }, closed)
 ], { description: 'Refuse: HTTP gets a 403 (or the status given); other connections are closed.', [EXPECT]: 'true or { status }' })
 
+const ZoneTarget = Type.String({ pattern: '^([A-Za-z0-9][A-Za-z0-9_.-]*|:[0-9]{1,5})$', [EXPECT]: 'a target name such as https or http (or :port)', description: 'What to reach in the zone: the name its gateway listens on (rtcp://local/<name>), e.g. https (the default) or http.' })
+
+const Zone = union([
+  ZoneTarget,
+  Type.Object({
+    target: Type.Optional(ZoneTarget),
+    proxy_protocol: Type.Optional(enumOf(['v1', 'v2'], 'Send a PROXY protocol header first, so the zone sees the real client address.')),
+    connect_timeout: Type.Optional(Duration('Deadline to open one of the zone\'s upstreams; on expiry the next one is tried.', CHAIN_DEFAULTS.connectTimeout))
+  }, closed)
+], { description: 'SN public ingress: send the connection, as bytes, to the zone its server name (SNI, else the HTTP Host) belongs to, through the zone\'s tunnel. TLS is passed through, never decrypted.', [EXPECT]: 'a target such as https, or { target, proxy_protocol, connect_timeout }' })
+
 export const ProcessSchema = Type.Object({
   forward: Type.Optional(Forward),
   tls_terminate: Type.Optional(TlsTerminate),
@@ -187,8 +200,9 @@ export const ProcessSchema = Type.Object({
   respond: Type.Optional(Respond),
   reject: Type.Optional(Reject),
   drop: Type.Optional(Type.Literal(true, { description: 'Close at once without an answer.' })),
-  direct: Type.Optional(Type.Literal(true, { description: 'SOCKS requests: connect to the requested target directly.' }))
-}, { ...closed, description: 'Exactly one action: forward, tls_terminate (+ then), http_proxy, serve, redirect, respond, reject, drop, or (SOCKS) direct.' })
+  direct: Type.Optional(Type.Literal(true, { description: 'SOCKS requests: connect to the requested target directly.' })),
+  zone: Type.Optional(Zone)
+}, { ...closed, description: 'Exactly one action: forward, tls_terminate (+ then), http_proxy, serve, redirect, respond, reject, drop, (SOCKS) direct, or (SN) zone.' })
 
 const HeaderMap = Type.Record(Type.String({ minLength: 1 }), Type.String(), { minProperties: 1 })
 

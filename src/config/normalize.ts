@@ -7,6 +7,7 @@ import type { Role } from './schema.ts'
 import type { Locator } from './locate.ts'
 import { parseDuration, parseSize } from './units.ts'
 import { normalizeChains, normalizeStacks } from './chain-normalize.ts'
+import { normalizeAcme, normalizeSnSection, normalizeZoneLink } from './sn-normalize.ts'
 
 // The shape the schema guarantees after validation with defaults.
 interface RawPeer { did: string, addrs: string[], via?: string, proxy?: string, keep: boolean }
@@ -28,6 +29,8 @@ interface RawConfig {
   chains?: Record<string, Record<string, unknown>>
   control?: { listen: string, token_file?: string }
   access_log?: boolean | { file?: string }
+  acme?: Parameters<typeof normalizeAcme>[0]
+  sn?: unknown
 }
 
 // Both have been checked by the schema and the cross-checks before we get here.
@@ -44,9 +47,10 @@ export function normalizeConfig (data: unknown, role: Role, file: string, locato
     rtcp: normalizeRtcp(raw.rtcp),
     log: { level: raw.log.level }
   }
+  const parts = { ...common, ...normalizeGatewayParts(raw, absFile, common.rtcp, locator), ...(raw.acme != null ? { acme: normalizeAcme(raw.acme, dir) } : {}) }
   const config: AnyConfig = role === 'gateway'
-    ? { role, ...common, ...normalizeGatewayParts(raw, absFile, common.rtcp, locator) }
-    : { role, ...common }
+    ? { role, ...parts, ...(raw.sn != null ? { sn: normalizeZoneLink(raw.sn as Parameters<typeof normalizeZoneLink>[0], dir) } : {}) }
+    : { role, ...parts, ...(raw.sn != null ? { sn: normalizeSnSection(raw.sn as Parameters<typeof normalizeSnSection>[0], dir) } : {}) }
   return deepFreeze(config)
 }
 

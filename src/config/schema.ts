@@ -8,13 +8,14 @@ import { RTCP_LIMITS, type LimitSpec } from './limits.ts'
 import { DURATION_PATTERN, SIZE_PATTERN } from './units.ts'
 import { EXPECT, closed } from './schema-keywords.ts'
 import { AccessLogSchema, ChainSchema, ControlSchema, StackSchema } from './chain-schema.ts'
+import { AcmeSchema, SnSectionSchema, ZoneLinkSchema } from './sn-schema.ts'
 
 export type Role = 'gateway' | 'sn'
 export const ROLES: readonly Role[] = Object.freeze(['gateway', 'sn'])
 export { EXPECT }
 export const LOG_LEVELS = Object.freeze(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const)
 export const TARGET_POLICIES = Object.freeze(['loopback', 'any', 'none'] as const)
-export const FORWARD_SCHEMES = Object.freeze(['tcp', 'tls', 'rtcp', 'socks', 'mem'] as const)
+export const FORWARD_SCHEMES = Object.freeze(['tcp', 'tls', 'rtcp', 'socks', 'mem', 'internal'] as const)
 
 
 function enumOf<T extends string> (values: readonly T[], options: Record<string, unknown>): TSchema {
@@ -95,16 +96,21 @@ export function configSchema (role: Role): TObject {
     }, { ...closed, default: {}, description: 'Logging.' })),
     rtcp: rtcpSchema(role)
   }
-  if (role === 'gateway') {
+  // Both roles route connections through chains: an SN's public 80/443 ingress is a chain too.
+  {
     props.stacks = Type.Optional(Type.Array(StackSchema, { default: [], description: 'Listeners and the chains their connections enter.' }))
     props.chains = Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' }), ChainSchema, { default: {}, description: 'Processing chains by name: probe, match, process, post_resp_filter (docs/chain.md).' }))
     props.control = Type.Optional(ControlSchema)
     props.access_log = Type.Optional(AccessLogSchema)
+    props.acme = Type.Optional(AcmeSchema)
   }
+  // Without `sn:` an SN is a plain relay for the devices its rtcp trust list names.
+  if (role === 'sn') props.sn = Type.Optional(SnSectionSchema)
+  else props.sn = Type.Optional(ZoneLinkSchema)
   return Type.Object(props, {
     ...closed,
     title: role === 'sn' ? 'zonegate SN config' : 'zonegate gateway config',
-    description: role === 'sn' ? 'Config of `zonegate sn`: a super node that relays device tunnels.' : 'Config of `zonegate gateway`: a node\'s listeners and tunnels.'
+    description: role === 'sn' ? 'Config of `zonegate sn`: a super node: relay, authoritative DNS, registration, DDNS, ACME and public ingress.' : 'Config of `zonegate gateway`: a node\'s listeners and tunnels.'
   })
 }
 

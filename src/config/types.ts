@@ -118,8 +118,58 @@ export interface LogConfig {
   level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 }
 
-export interface GatewayConfig {
-  role: 'gateway'
+export interface AcmeCertificateConfig {
+  id: string
+  names: string[]
+  challenge: 'dns-01' | 'http-01'
+}
+
+export interface AcmeConfig {
+  directory: string
+  /** Absolute path of a PEM CA bundle trusted for the ACME server's HTTPS. */
+  caFile?: string
+  email?: string
+  /** Absolute path of the state directory (gateway). */
+  stateDir?: string
+  renewBeforeMs?: number
+  certificates: AcmeCertificateConfig[]
+}
+
+/** A gateway's link to its zone's SN. */
+export interface ZoneLinkConfig {
+  url: string
+  domain: string
+  zone: string
+  caFile?: string
+  /** IP:port to connect to instead of resolving the URL's host. */
+  connect?: string
+  /** host:port of the SN's DNS. */
+  dns?: string
+  reportIntervalMs: number
+  direct: boolean
+  addrs?: string[]
+}
+
+/** The SN's own section. */
+export interface SnSectionConfig {
+  domain: string
+  /** Absolute path of the sqlite file. */
+  storeFile: string
+  publicAddrs: string[]
+  /** The SN's own names → addresses, the domain itself and the NS names included. */
+  names: Record<string, string[]>
+  ns: string[]
+  /** SOA mailbox as a DNS name. */
+  admin: string
+  dns?: { listen: string[], ttlSeconds: number }
+  registrationOpen: boolean
+  reportTtlMs: number
+  resolver?: string
+  limits: { registrationsPerMinute: number, recordChangesPerMinute: number, tunnelsPerZonePerMinute: number }
+}
+
+/** What both roles share: identity, tunnels, listeners and chains, control, logs, certificates. */
+interface ProcessConfig {
   file: string
   device: DeviceConfig
   rtcp: RtcpConfig
@@ -129,14 +179,18 @@ export interface GatewayConfig {
   control?: ControlConfig
   accessLog: AccessLogConfig
   log: LogConfig
+  acme?: AcmeConfig
 }
 
-export interface SnConfig {
+export interface GatewayConfig extends ProcessConfig {
+  role: 'gateway'
+  sn?: ZoneLinkConfig
+}
+
+export interface SnConfig extends ProcessConfig {
   role: 'sn'
-  file: string
-  device: DeviceConfig
-  rtcp: RtcpConfig
-  log: LogConfig
+  /** Absent: a plain relay for the devices its rtcp trust list names. */
+  sn?: SnSectionConfig
 }
 
 export type AnyConfig = GatewayConfig | SnConfig

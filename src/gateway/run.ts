@@ -3,7 +3,7 @@
 // file atomically: everything new is built first, and only when all of it works are the stacks
 // switched over; a config that fails changes nothing.
 import type { Logger } from '../core/logger.ts'
-import type { GatewayConfig } from '../config/types.ts'
+import type { GatewayConfig, SnConfig } from '../config/types.ts'
 import type { ConfigProblem } from '../config/errors.ts'
 import { loadConfig } from '../config/load.ts'
 import { TunnelRegistry } from '../tunnel/registry.ts'
@@ -12,11 +12,30 @@ import { tlsTunnel } from '../tunnel/tls/index.ts'
 import { socksTunnel } from '../socks/tunnel.ts'
 import { loadDeviceKey } from '../identity/key-file.ts'
 import type { RtcpService } from '../rtcp/service.ts'
-import { compileChainSet, type ChainSet } from '../chain/runtime/chain-set.ts'
+import { compileChainSet, type ChainDeps, type ChainSet } from '../chain/runtime/chain-set.ts'
 import { createAccessLog, type AccessLog } from '../chain/runtime/access-log.ts'
 import { createUpstreamPool } from '../chain/http/proxy/pool.ts'
 import { startStack, type Stack } from './stack.ts'
-import { startControl, type ControlServer } from './control.ts'
+import { startControl, type AdminHandler, type ControlServer } from './control.ts'
+
+/**
+ * What a role adds to the common process (an SN: its registry, DNS, ACME and ingress; a zone
+ * gateway: its SN link). Called in this order: tunnels, then rtcp, then chains.
+ */
+export interface ProcessExtensions {
+  /** Extra tunnel kinds (internal://) before anything opens streams. */
+  tunnels?: (registry: TunnelRegistry) => void
+  /** Once rtcp runs: admission of registered devices, for example. */
+  rtcp?: (rtcp: RtcpService) => void
+  /** Chain dependencies beyond opening streams: live certificates, the zone resolver. */
+  chainDeps?: Omit<ChainDeps, 'open' | 'logger'>
+  /** Merged into GET /v1/status. */
+  status?: () => Record<string, unknown>
+  /** Operator actions on the control API (POST /v1/admin/<action>). */
+  admin?: AdminHandler
+  /** After stacks and control have closed, before rtcp stops. */
+  stop?: () => Promise<void>
+}
 
 export interface ReloadResult {
   ok: boolean
@@ -43,21 +62,28 @@ export interface RunningGateway {
   stop(): Promise<void>
 }
 
-export async function runGateway (config: GatewayConfig, { logger }: { logger: Logger }): Promise<RunningGateway> {
+export async function runGateway (config: GatewayConfig | SnConfig, { logger, extensions: given }: { logger: Logger, extensions?: ProcessExtensions }): Promise<RunningGateway> {
   const key = await loadDeviceKey(config.device.keyFile)
+  // A zone gateway's link to its SN and its certificates, unless a role brought its own.
+  const link = given == null && config.role === 'gateway' && (config.sn != null || config.acme != null)
+    ? await (await import('./zone-link.ts')).createZoneLink(config, key, logger)
+    : undefined
+  const extensions: ProcessExtensions = given ?? link?.extensions ?? {}
   const registry = new TunnelRegistry()
   registry.register(tcpTunnel({ logger }))
   registry.register(tlsTunnel({ logger }))
   registry.register(socksTunnel({ logger }))
+  extensions.tunnels?.(registry)
   // libp2p is loaded only when there is something to tunnel: loading it costs a gateway that
   // only routes local traffic memory and, measurably, forwarding throughput (docs/benchmarks.md).
   const wantsRtcp = config.rtcp.listen.length > 0 || config.rtcp.peers.length > 0
   const rtcp = wantsRtcp
     ? await (await import('../rtcp/service.ts')).startRtcp({ privateKey: key.privateKey, config: config.rtcp, logger, registry })
     : undefined
+  if (rtcp != null) extensions.rtcp?.(rtcp)
   const stopping = new AbortController()
   const pool = createUpstreamPool()
-  const chainDeps = { open: async (url: string, o: { signal: AbortSignal }) => await registry.open(url, o), logger }
+  const chainDeps: ChainDeps = { ...extensions.chainDeps, open: async (url: string, o: { signal: AbortSignal }) => await registry.open(url, o), logger }
   let current = config
   let chains: ChainSet
   let access: AccessLog = createAccessLog(config.accessLog, logger)
@@ -83,9 +109,9 @@ export async function runGateway (config: GatewayConfig, { logger }: { logger: L
   }
 
   async function doReload (): Promise<ReloadResult> {
-    let next: GatewayConfig
+    let next: GatewayConfig | SnConfig
     try {
-      next = await loadConfig(current.file, 'gateway') as GatewayConfig
+      next = await loadConfig(current.file, current.role) as GatewayConfig | SnConfig
     } catch (err) {
       const problems = (err as { problems?: ConfigProblem[] }).problems
       logger.error({ err: { code: (err as { code?: string }).code, message: (err as Error).message }, problems }, 'reload refused: the config is invalid; nothing changed')
@@ -95,6 +121,8 @@ export async function runGateway (config: GatewayConfig, { logger }: { logger: L
     if (JSON.stringify(next.rtcp) !== JSON.stringify(current.rtcp)) needsRestart.push('rtcp')
     if (next.device.keyFile !== current.device.keyFile) needsRestart.push('device')
     if (JSON.stringify(next.control) !== JSON.stringify(current.control)) needsRestart.push('control')
+    if (JSON.stringify(next.sn) !== JSON.stringify(current.sn)) needsRestart.push('sn')
+    if (JSON.stringify(next.acme) !== JSON.stringify(current.acme)) needsRestart.push('acme')
     let nextChains: ChainSet
     try {
       nextChains = await compileChainSet(next.chains, chainDeps)
@@ -147,7 +175,7 @@ export async function runGateway (config: GatewayConfig, { logger }: { logger: L
   function status (): Record<string, unknown> {
     return {
       did: key.did,
-      role: 'gateway',
+      role: current.role,
       file: current.file,
       stacks: stacks.map(s => ({ id: s.id, url: s.url, active: s.active })),
       chains: chains.names.map(name => {
@@ -160,7 +188,8 @@ export async function runGateway (config: GatewayConfig, { logger }: { logger: L
           })
         }
       }),
-      tunnels: rtcp?.node.tunnels() ?? []
+      tunnels: rtcp?.node.tunnels() ?? [],
+      ...extensions.status?.()
     }
   }
 
@@ -178,18 +207,20 @@ export async function runGateway (config: GatewayConfig, { logger }: { logger: L
       for (const s of [...stacks].reverse()) await s.close({ destroy: true })
       pool.close()
       await access.close()
+      await extensions.stop?.()
       await rtcp?.stop()
       await registry.close()
     }
   }
   if (config.control != null) {
     try {
-      control = await startControl(config.control, { reload, status }, logger)
+      control = await startControl(config.control, { reload, status, ...(extensions.admin != null ? { admin: extensions.admin } : {}) }, logger)
     } catch (err) {
       await running.stop()
       throw err
     }
   }
-  logger.info({ did: key.did, role: 'gateway', stacks: stacks.length, chains: chains.names.length }, 'gateway started')
+  link?.start()
+  logger.info({ did: key.did, role: config.role, stacks: stacks.length, chains: chains.names.length }, 'gateway started')
   return running
 }

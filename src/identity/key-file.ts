@@ -15,6 +15,8 @@ export interface DeviceKey {
   privateKey: Ed25519PrivateKey
   /** The 32 raw bytes of the public key. */
   publicKeyRaw: Uint8Array
+  /** The same key for node:crypto: signs tokens and documents (src/identity/jwt.ts). */
+  signingKey: KeyObject
 }
 
 export interface GenerateKeyFileOptions {
@@ -113,7 +115,7 @@ export function deviceKeyFromPem (pem: string, file = '<pem>'): DeviceKey {
   if (!Buffer.from(privateKey.publicKey.raw).equals(publicKeyRaw)) {
     throw new ID_ERR_INVALID_KEY_FILE(file, 'libp2p derived a different public key')
   }
-  return { did: didFromPublicKey(publicKeyRaw), privateKey, publicKeyRaw }
+  return { did: didFromPublicKey(publicKeyRaw), privateKey, publicKeyRaw, signingKey: key }
 }
 
 function rawPublicKey (publicKey: KeyObject): Uint8Array {

@@ -76,6 +76,7 @@ export class RtcpNode extends EventEmitter {
   readonly #buckets = new WeakMap<Connection, TokenBucket>()
   readonly #dials = new Map<string, Promise<Connection>>()
   #resolve: TargetResolver
+  #admit: ((did: string) => boolean) | null = null
   #host: RtcpHost | null = null
   #relay: SpliceServer | null = null
   #stopped = false
@@ -103,8 +104,14 @@ export class RtcpNode extends EventEmitter {
     return this.#host
   }
 
+  /** Admit devices beyond the config's trust list (an SN: the registered devices of active zones). */
+  setAdmission (admit: (did: string) => boolean): void {
+    this.#admit = admit
+  }
+
   isTrusted (peerId: PeerId): boolean {
-    return this.#config.trust.allowAny || this.#trusted.has(peerId.toString())
+    if (this.#config.trust.allowAny || this.#trusted.has(peerId.toString())) return true
+    return this.#admit != null && this.#admit(didFromPeerId(peerId))
   }
 
   #refuse (what: string, peerId: PeerId, remote?: string): boolean {

@@ -12,6 +12,9 @@ import { createUpstreamGroup } from '../upstream/group.ts'
 import { createLocalAction } from '../actions/local.ts'
 import { compileResponseFilters } from '../filters/response-filters.ts'
 import { loadCertStore, type CertStore } from '../tls/cert-store.ts'
+import { CHAIN_ERR_TLS_NO_CERT_PROVIDER } from '../tls/errors.ts'
+import { CHAIN_ERR_ZONE_NO_RESOLVER } from '../zone/errors.ts'
+import type { ZoneResolver } from '../zone/zone.ts'
 
 export type ResponseFilter = (head: ResponseHead, req: HttpRequestFacts, conn: ConnFacts) => void
 export type LocalAction = (req: HttpRequestFacts, conn: ConnFacts) => Promise<LocalResponse>
@@ -21,6 +24,8 @@ export interface RouteRuntime {
   upstream?: UpstreamConnector & { snapshot?: () => unknown }
   certs?: CertStore
   local?: LocalAction
+  /** The zone action: where zones are looked up and how their upstreams are opened. */
+  zone?: { resolver: ZoneResolver, open: ChainDeps['open'] }
   filter: ResponseFilter
 }
 
@@ -43,6 +48,13 @@ export interface ChainSet {
 export interface ChainDeps {
   open(url: string, options: { signal: AbortSignal }): Promise<Duplex>
   logger: Logger
+  /**
+   * Live certificates by ACME certificate id (the process's ACME manager provides it), for
+   * tls_terminate routes written with `acme: <id>`. Without it such a route fails to compile.
+   */
+  certs?: (id: string) => CertStore
+  /** The zone registry (an SN provides it), for routes with the zone action. */
+  zones?: ZoneResolver
 }
 
 const noFilter: ResponseFilter = () => {}
@@ -81,6 +93,10 @@ async function routeRuntime (route: CompiledRoute, deps: ChainDeps): Promise<Rou
     case 'http_proxy':
       return { upstream: createUpstreamGroup(p.proxy, { open: deps.open, logger: log }), filter }
     case 'tls_terminate': {
+      if (p.acme != null) {
+        if (deps.certs == null) throw new CHAIN_ERR_TLS_NO_CERT_PROVIDER(`${route.chain}/${route.spec.id}`, p.acme)
+        return { certs: deps.certs(p.acme), filter }
+      }
       const certs = await loadCertStore(p.certs)
       for (const w of certs.warnings) deps.logger.warn({ mod: 'chain.tls', chain: route.chain, route: route.spec.id }, w)
       return { certs, filter }
@@ -90,6 +106,9 @@ async function routeRuntime (route: CompiledRoute, deps: ChainDeps): Promise<Rou
     case 'respond':
     case 'reject':
       return { local: createLocalAction(p), filter }
+    case 'zone':
+      if (deps.zones == null) throw new CHAIN_ERR_ZONE_NO_RESOLVER(`${route.chain}/${route.spec.id}`)
+      return { zone: { resolver: deps.zones, open: deps.open }, filter }
     case 'drop':
     case 'direct':
       return { filter }

@@ -11,6 +11,7 @@ import type { AccessLog } from './access-log.ts'
 import { probeConnection } from './probe.ts'
 import { forwardConnection } from '../upstream/forward.ts'
 import { terminateTls } from '../tls/terminate.ts'
+import { runZone } from '../zone/zone.ts'
 import { serveHttp } from '../http/proxy/engine.ts'
 import { resetStream } from '../../tunnel/pipe.ts'
 import type { UpstreamPool } from '../http/proxy/pool.ts'
@@ -94,7 +95,10 @@ export async function runConnection (stream: Duplex, facts: ConnFacts, chainName
       try {
         tls = await terminateTls(stream, { store: rt.certs!, alpn: p.alpn, handshakeTimeoutMs: p.handshakeTimeoutMs, signal: ctx.signal })
       } catch (err) {
-        entry({ route: route.spec.id, error: (err as { code?: string }).code ?? 'CHAIN_ERR_TLS', reason: (err as Error).message })
+        const code = (err as { code?: string }).code ?? 'CHAIN_ERR_TLS'
+        // A certificate not issued yet is the operator's business; a failed handshake is the client's.
+        if (code === 'CHAIN_ERR_TLS_CERT_UNAVAILABLE') ctx.logger.warn({ err, chain: chainName, route: route.spec.id, ...describeFacts(facts) }, 'TLS client refused: no certificate yet')
+        entry({ route: route.spec.id, error: code, reason: (err as Error).message })
         close(stream, 'reset')
         return
       }
@@ -108,6 +112,12 @@ export async function runConnection (stream: Duplex, facts: ConnFacts, chainName
       delete inner.http
       delete inner.tls
       return await runConnection(tls, inner, p.then, ctx, depth + 1)
+    }
+    case 'zone': {
+      const z = chain.runtime(route).zone!
+      const r = await runZone(stream, facts, p.zone, { resolver: z.resolver, open: z.open, logger: ctx.logger.child({ mod: 'chain.zone' }), signal: ctx.signal, destination: ctx.destination })
+      entry({ route: route.spec.id, zone: r.name, upstream: r.upstream, bytesIn: r.bytesIn, bytesOut: r.bytesOut, ...(r.error != null ? { error: r.error.code, reason: r.error.message } : {}) })
+      return
     }
     case 'direct':
       // Only a SOCKS request names a target to connect to; the loader keeps direct to SOCKS chains.
@@ -129,7 +139,7 @@ export async function runConnection (stream: Duplex, facts: ConnFacts, chainName
 }
 
 function chainHasHttpActions (chain: RunnableChain): boolean {
-  return chain.table.routes.some(r => r.spec.process.kind !== 'forward' && r.spec.process.kind !== 'tls_terminate' && r.spec.process.kind !== 'drop')
+  return chain.table.routes.some(r => r.spec.process.kind !== 'forward' && r.spec.process.kind !== 'tls_terminate' && r.spec.process.kind !== 'drop' && r.spec.process.kind !== 'zone')
 }
 
 /** HTTP mode: every request on the connection is routed through the chain on its own. */

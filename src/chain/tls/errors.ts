@@ -11,3 +11,5 @@ export const CHAIN_ERR_TLS_BAD_NAME = createError('CHAIN_ERR_TLS_BAD_NAME', 'ser
 export const CHAIN_ERR_TLS_HANDSHAKE_FAILED = createError('CHAIN_ERR_TLS_HANDSHAKE_FAILED', 'TLS handshake failed: %s')
 export const CHAIN_ERR_TLS_HANDSHAKE_TIMEOUT = createError('CHAIN_ERR_TLS_HANDSHAKE_TIMEOUT', 'TLS handshake not done within %d ms')
 export const CHAIN_ERR_TLS_ABORTED = createError('CHAIN_ERR_TLS_ABORTED', 'TLS handshake aborted')
+export const CHAIN_ERR_TLS_NO_CERT_PROVIDER = createError<[string, string]>('CHAIN_ERR_TLS_NO_CERT_PROVIDER', 'route %s takes certificate "%s" from ACME, but this process manages no ACME certificates')
+export const CHAIN_ERR_TLS_CERT_UNAVAILABLE = createError<[string]>('CHAIN_ERR_TLS_CERT_UNAVAILABLE', 'no certificate to answer with yet: %s')

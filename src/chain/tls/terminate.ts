@@ -2,10 +2,10 @@
 // unshift()-ed it back; node's TLSSocket feeds bytes buffered in the wrapped socket to OpenSSL
 // first, so the handshake sees the whole hello. Certificates come from the CertStore through
 // SNICallback; the first certificate also answers clients without SNI.
-import { TLSSocket } from 'node:tls'
+import { TLSSocket, type SecureContext } from 'node:tls'
 import type { Duplex } from 'node:stream'
 import type { CertStore } from './cert-store.ts'
-import { CHAIN_ERR_TLS_ABORTED, CHAIN_ERR_TLS_HANDSHAKE_FAILED, CHAIN_ERR_TLS_HANDSHAKE_TIMEOUT } from './errors.ts'
+import { CHAIN_ERR_TLS_ABORTED, CHAIN_ERR_TLS_CERT_UNAVAILABLE, CHAIN_ERR_TLS_HANDSHAKE_FAILED, CHAIN_ERR_TLS_HANDSHAKE_TIMEOUT } from './errors.ts'
 
 export interface TerminateOptions {
   store: CertStore
@@ -22,14 +22,25 @@ export async function terminateTls (stream: Duplex, options: TerminateOptions): 
     stream.destroy()
     throw new CHAIN_ERR_TLS_ABORTED({ cause: signal.reason })
   }
+  // A live store (ACME) throws until its certificate is issued: the client is refused, coded.
+  const unavailable = (err: unknown): Error => new CHAIN_ERR_TLS_CERT_UNAVAILABLE((err as { code?: string }).code ?? (err as Error).message, { cause: err })
+  let fallback: SecureContext
+  try {
+    fallback = store.select(undefined)
+  } catch (err) {
+    stream.destroy()
+    throw unavailable(err)
+  }
+  let sniFailure: Error | undefined
   const socket = new TLSSocket(stream, {
     isServer: true,
-    secureContext: store.select(undefined),
+    secureContext: fallback,
     SNICallback: (name, cb) => {
       try {
         cb(null, store.select(name))
       } catch (err) {
-        cb(err as Error)
+        sniFailure = unavailable(err)
+        cb(sniFailure)
       }
     },
     ...(alpn.length > 0 ? { ALPNProtocols: [...alpn] } : {})
@@ -49,7 +60,7 @@ export async function terminateTls (stream: Duplex, options: TerminateOptions): 
       reject(err)
     }
     const onSecure = (): void => settle()
-    const onError = (err: Error): void => settle(new CHAIN_ERR_TLS_HANDSHAKE_FAILED((err as { code?: string }).code ?? err.message, { cause: err }))
+    const onError = (err: Error): void => settle(sniFailure ?? new CHAIN_ERR_TLS_HANDSHAKE_FAILED((err as { code?: string }).code ?? err.message, { cause: err }))
     const onClose = (): void => settle(new CHAIN_ERR_TLS_HANDSHAKE_FAILED('the client closed the connection'))
     const onAbort = (): void => settle(new CHAIN_ERR_TLS_ABORTED({ cause: signal?.reason }))
     const timer = setTimeout(() => settle(new CHAIN_ERR_TLS_HANDSHAKE_TIMEOUT(handshakeTimeoutMs)), handshakeTimeoutMs)

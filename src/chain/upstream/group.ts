@@ -46,7 +46,7 @@ function codeOf (err: unknown): string {
  * deps.open(), bounded by `signal` even if the tunnel kind were slow to honour it; a stream that
  * arrives after the abort is destroyed rather than leaked.
  */
-function openWithin (deps: UpstreamDeps, url: string, signal: AbortSignal): Promise<Duplex> {
+export function openWithin (deps: UpstreamDeps, url: string, signal: AbortSignal): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     let settled = false
     const onAbort = (): void => { if (!settled) { settled = true; reject(signal.reason) } }

@@ -54,11 +54,12 @@ t.test('an SN relays by default and must listen', async t => {
   t.equal(c.role, 'sn')
   t.equal(c.rtcp.relay.enabled, true)
   t.same(c.rtcp.listen, ['0.0.0.0:4433'])
-  t.notOk('stacks' in c)
+  t.same(c.stacks, [])
+  t.notOk('sn' in c, 'without sn: it is a plain relay')
   t.same(problems('role: sn\ndevice: { key: k.pem }\n'), [`${FILE}:1:1 missing required key "rtcp"`])
   t.same(problems('role: sn\ndevice: { key: k.pem }\nrtcp: { listen: [] }\n'), [`${FILE}:3:17 rtcp.listen: must list at least 1 item`])
-  t.same(problems('role: sn\ndevice: { key: k.pem }\nrtcp: { listen: ["127.0.0.1:1"] }\nstacks: []\n'),
-    [`${FILE}:4:1 stacks: unknown key "stacks"; known keys: role, device, log, rtcp`])
+  t.same(problems('role: sn\ndevice: { key: k.pem }\nrtcp: { listen: ["127.0.0.1:1"] }\nzone: {}\n'),
+    [`${FILE}:4:1 zone: unknown key "zone"; known keys: role, device, log, rtcp, stacks, chains, control, access_log, acme, sn`])
 })
 
 t.test('snake_case keys become camelCase, durations ms, sizes bytes', async t => {
@@ -127,7 +128,7 @@ t.test('each kind of schema error, with its position', async t => {
     ['role: gateway\ndevice: { key: k }\nrtcp: { trust: { allowAny: true } }\n',
       '3:18 rtcp.trust.allowAny: unknown key "allowAny"; did you mean "allow_any"?'],
     ['role: gateway\ndevice: { key: k }\nzone: x\n',
-      '3:1 zone: unknown key "zone"; known keys: role, device, log, rtcp, stacks, chains, control, access_log'],
+      '3:1 zone: unknown key "zone"; known keys: role, device, log, rtcp, stacks, chains, control, access_log, acme, sn'],
     ['role: gateway\ndevice: { key: k }\nrtcp: { lisen: [] }\n',
       '3:9 rtcp.lisen: unknown key "lisen"; did you mean "listen"?'],
     ['role: gateway\ndevice: { key: k }\nrtcp: { targets: lopback }\n',

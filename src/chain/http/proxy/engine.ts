@@ -187,9 +187,12 @@ async function serveOne (ctx: EngineContext, first: boolean): Promise<Outcome> {
       log.status = 0
       finish(ctx, ex)
       return 'destroyed'
+    case 'zone':
     case 'tls_terminate': {
+      // A zone takes whole connections: a later request on a kept-alive connection that belongs
+      // to a zone is sent back (421) so the client retries on a connection of its own.
       const err = new CHAIN_ERR_HTTP_MISDIRECTED(route.spec.id)
-      deps.logger.warn({ err, route: route.spec.id }, 'tls_terminate route matched an HTTP request')
+      deps.logger.warn({ err, route: route.spec.id }, 'a route taking whole connections matched a request in HTTP mode')
       return await answerLocally(ctx, ex, route, err)
     }
     default: {

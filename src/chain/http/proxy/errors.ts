@@ -12,6 +12,6 @@ export const CHAIN_ERR_HTTP_BODY_TIMEOUT = engineError<[string, number]>('CHAIN_
 export const CHAIN_ERR_HTTP_UPSTREAM_UNREACHABLE = engineError<[]>('CHAIN_ERR_HTTP_UPSTREAM_UNREACHABLE', 'no upstream could be reached', 502)
 export const CHAIN_ERR_HTTP_UPSTREAM_TIMEOUT = engineError<[string, number]>('CHAIN_ERR_HTTP_UPSTREAM_TIMEOUT', 'upstream %s sent no response head within %d ms', 504)
 export const CHAIN_ERR_HTTP_UPSTREAM_CLOSED = engineError<[string]>('CHAIN_ERR_HTTP_UPSTREAM_CLOSED', 'upstream %s closed before a complete response head', 502)
-export const CHAIN_ERR_HTTP_MISDIRECTED = engineError<[string]>('CHAIN_ERR_HTTP_MISDIRECTED', 'route %s terminates TLS, which cannot happen on a decrypted HTTP connection', 421)
+export const CHAIN_ERR_HTTP_MISDIRECTED = engineError<[string]>('CHAIN_ERR_HTTP_MISDIRECTED', 'route %s takes whole connections (tls_terminate or zone), which cannot happen in the middle of an HTTP connection', 421)
 export const CHAIN_ERR_HTTP_NO_ROUTE = engineError<[string]>('CHAIN_ERR_HTTP_NO_ROUTE', 'no route for %s', 404)
 export const CHAIN_ERR_HTTP_LOCAL_FAILED = engineError<[string]>('CHAIN_ERR_HTTP_LOCAL_FAILED', 'local answer of route %s failed', 500)

@@ -1,0 +1,49 @@
+// The SN's own certificates: the ACME manager with the SN's store for its state, dns-01 answered
+// by its own DNS (TXT records it sets on itself) and http-01 answered by its API on the port 80
+// route. Issuance starts once the stacks listen, so an http-01 validation finds port 80 up.
+import { readFile } from 'node:fs/promises'
+import type { Logger } from '../core/logger.ts'
+import type { AcmeConfig } from '../config/types.ts'
+import { createAcmeManager, waitForTxt, type AcmeManager } from '../acme/index.ts'
+import { parseHostPort } from '../config/host-port.ts'
+import type { DnsServer } from './dns/index.ts'
+import type { SnRegistry } from './registry/types.ts'
+
+export interface SnAcme {
+  manager: AcmeManager
+  start(): void
+  stop(): void
+}
+
+export async function startSnAcme (acme: AcmeConfig, { registry, dns, logger }: { registry: SnRegistry, dns?: DnsServer, logger: Logger }): Promise<SnAcme> {
+  const caBundle = acme.caFile != null ? await readFile(acme.caFile, 'utf8') : undefined
+  const ownDns = dns?.addresses.udp[0]
+  const hp = ownDns != null ? parseHostPort(ownDns, 'dial') : undefined
+  const manager = createAcmeManager({
+    directoryUrl: acme.directory,
+    ...(acme.email != null ? { email: acme.email } : {}),
+    ...(caBundle != null ? { caBundle } : {}),
+    ...(acme.renewBeforeMs != null ? { renewBeforeMs: acme.renewBeforeMs } : {}),
+    certificates: acme.certificates,
+    state: registry.acmeState(),
+    dns01: {
+      publish: async (fqdn, value) => { registry.setOwnTxt(fqdn, value) },
+      remove: async (fqdn, value) => { registry.removeOwnTxt(fqdn, value) }
+    },
+    http01: {
+      publish: async (token, keyAuth) => { registry.setHttpChallenge(token, keyAuth) },
+      remove: async (token) => { registry.removeHttpChallenge(token) }
+    },
+    ...(hp != null && typeof hp !== 'string'
+      ? { waitDns: async (fqdn: string, value: string, signal: AbortSignal) => { await waitForTxt(hp, fqdn, value, { timeoutMs: 10_000, signal }) } }
+      : {}),
+    logger
+  })
+  return {
+    manager,
+    start () {
+      manager.ensure().catch((err: unknown) => { logger.error({ err, mod: 'sn.acme' }, 'certificate issuance failed; retrying with backoff') })
+    },
+    stop () { manager.stop() }
+  }
+}
