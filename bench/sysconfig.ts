@@ -3,8 +3,7 @@
 // For each backend (sqlite in a temp file; etcd: Debian's /usr/bin/etcd on loopback, started and
 // stopped by PID via test/helpers/etcd.ts) it measures get, set and tx (compare-and-set of two
 // keys, after a get: a read-modify-write) throughput, and watch latency: from just before a
-// write call to the parked watch answering with
-// it. Each op runs at most --count operations and at most --secs seconds.
+// write call to the parked watch answering with it. Each op runs at most --count operations and at most --secs seconds.
 // Lines: {bench:'sysconfig', backend, op, ops, ops_per_s, p50_ms, p99_ms, concurrency}.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

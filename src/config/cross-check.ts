@@ -9,6 +9,7 @@ import { parseDuration, parseSize } from './units.ts'
 import { closest } from './suggest.ts'
 import { FORWARD_SCHEMES } from './schema.ts'
 import { checkChains } from './chain-check.ts'
+import { checkSnSections } from './sn-check.ts'
 import { parseSocksUrl } from '../socks/tunnel.ts'
 
 export type Report = (segments: readonly string[], message: string, where?: 'key' | 'value') => void
@@ -18,7 +19,7 @@ const obj = (v: unknown): Obj | undefined => v != null && typeof v === 'object' 
 const list = (v: unknown): unknown[] => Array.isArray(v) ? v : []
 const PEER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/
 
-export function crossCheck (data: unknown, report: Report): void {
+export function crossCheck (data: unknown, report: Report, role?: 'gateway' | 'sn'): void {
   const root = obj(data)
   if (root == null) return
   const rtcp = obj(root.rtcp) ?? {}
@@ -35,6 +36,7 @@ export function crossCheck (data: unknown, report: Report): void {
   checkLimits(rtcp, report)
   checkStacks(list(root.stacks), peers, report)
   checkChains(root, report, url => forwardProblem(url, peers))
+  checkSnSections(root, report, role ?? (root.role === 'sn' ? 'sn' : 'gateway'))
 }
 
 function unknownPeer (name: string, names: string[]): string {

@@ -62,7 +62,7 @@ export function checkConfigText (text: string, file: string, role?: Role): Confi
   const chosen = chooseRole(data, role, at)
   if (chosen == null) return { problems, locator }
   problems.push(...checkSchema(chosen, data, file, locator).filter(p => !(role != null && p.path === 'role')))
-  crossCheck(data, at)
+  crossCheck(data, at, chosen)
   if (problems.length > 0) return { problems: byPosition(problems), locator }
   const config = normalizeConfig(data, chosen, file, locator)
   const late = checkCompiles(config, file)

@@ -33,18 +33,20 @@ export function snWaitDns (dnsServer: DnsServerAddress, options: SnWaitDnsOption
   const queryTimeoutMs = options.queryTimeoutMs ?? 2000
   return async (fqdn, value, signal) => {
     const deadline = Date.now() + timeoutMs
-    let last = 'no answer yet'
+    // What the server last answered says most; a query error only shows when it never answered.
+    let answered: string | undefined
+    let failed = 'no answer yet'
     for (;;) {
       signal?.throwIfAborted()
       const left = deadline - Date.now()
-      if (left <= 0) throw new ZONE_ERR_DNS_TIMEOUT(fqdn, value, timeoutMs, last)
+      if (left <= 0) throw new ZONE_ERR_DNS_TIMEOUT(fqdn, value, timeoutMs, answered ?? failed)
       try {
         const values = await queryTxt(dnsServer, fqdn, { protocol: options.protocol, timeoutMs: Math.max(1, Math.min(queryTimeoutMs, left)) })
         if (values.includes(value)) return
-        last = values.length === 0 ? 'no TXT record' : `other values: ${values.slice(0, 3).map(v => JSON.stringify(v)).join(', ')}`
+        answered = values.length === 0 ? 'no TXT record' : `other values: ${values.slice(0, 3).map(v => JSON.stringify(v)).join(', ')}`
       } catch (err) {
         // A lost datagram or a restarting server: keep asking until the deadline.
-        last = (err as Error).message
+        failed = (err as Error).message
       }
       const wait = Math.min(pollMs, deadline - Date.now())
       if (wait > 0) await sleep(wait, undefined, { signal })

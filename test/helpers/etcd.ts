@@ -34,7 +34,11 @@ export async function startEtcd (options: { bin?: string, readyTimeoutMs?: numbe
   let stderr = ''
   child.stderr?.setEncoding('utf8').on('data', (s: string) => { stderr = (stderr + s).slice(-4000) })
   const exited = once(child, 'exit')
+  // If the test process dies without stop(), do not leave an etcd behind.
+  const onExit = (): void => { child.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }) }
+  process.once('exit', onExit)
   const stop = async (): Promise<void> => {
+    process.off('exit', onExit)
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM')
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000)

@@ -56,8 +56,13 @@ function describe (err: unknown): { code: string, message: string } {
 
 /** The name a connection is routed by, and how it can be answered when that fails. */
 function nameOf (facts: ConnFacts): { mode: 'tls' | 'http' | 'other', name?: string } {
-  if (facts.tls != null) return { mode: 'tls', ...(facts.tls.sni != null ? { name: facts.tls.sni } : {}) }
-  if (facts.http != null) return { mode: 'http', ...(facts.http.host != null ? { name: facts.http.host } : {}) }
+  // "alice.test." is the same name as "alice.test" (an absolute name); the registry knows the latter.
+  const clean = (n: string | undefined): { name?: string } => {
+    const name = n?.toLowerCase().replace(/\.$/, '')
+    return name != null && name !== '' ? { name } : {}
+  }
+  if (facts.tls != null) return { mode: 'tls', ...clean(facts.tls.sni) }
+  if (facts.http != null) return { mode: 'http', ...clean(facts.http.host) }
   return { mode: 'other' }
 }
 

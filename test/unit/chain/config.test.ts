@@ -5,15 +5,17 @@ import { checkConfigText, loadConfigText } from '../../../src/config/load.ts'
 import { formatProblem } from '../../../src/config/errors.ts'
 import { checkChainFiles } from '../../../src/config/chain-files.ts'
 import { dryRun } from '../../../src/chain/dry-run.ts'
-import type { GatewayConfig } from '../../../src/config/types.ts'
+import type { SnConfig } from '../../../src/config/types.ts'
 
 const FILE = 'configs/sn.yaml'
-const HEAD = 'role: gateway\ndevice: { key: k }\n'
+// An SN: the zone action belongs to it, and its certificates need no sn: link. Three lines, so
+// the positions below count from line 4.
+const HEAD = 'role: sn\ndevice: { key: k }\nrtcp: { listen: ["127.0.0.1:0"] }\n'
 const ACME = 'acme: { directory: "https://127.0.0.1:14000/dir", certificates: [{ id: site, names: [site.test] }, { id: zone, names: [alice.test] }] }\n'
 const STACK = 'stacks: [{ id: pub, listen: "127.0.0.1:0", chain: edge }]\n'
 const WEB = '  web: { probe: [http], routes: [{ process: { respond: 200 } }] }\n'
 const problems = (text: string): string[] => checkConfigText(HEAD + text, FILE).problems.map(formatProblem)
-const load = (text: string): GatewayConfig => loadConfigText(HEAD + text, FILE) as GatewayConfig
+const load = (text: string): SnConfig => loadConfigText(HEAD + text, FILE) as SnConfig
 
 const GOOD = ACME + STACK + `chains:
   edge:
@@ -41,21 +43,21 @@ t.test('every mistake with acme or zone is reported at its position', async t =>
   const route = (process: string, extra = ''): string => `${STACK}chains:\n  edge:\n    ${extra}routes:\n      - { process: ${process} }\n${WEB}`
   const cases: Array<[string, string]> = [
     [ACME + route('{ tls_terminate: { acme: stie }, then: web }'),
-      '8:45 chains.edge.routes[0].process.tls_terminate.acme: names no certificate "stie" of acme.certificates; did you mean "site"?'],
+      '9:45 chains.edge.routes[0].process.tls_terminate.acme: names no certificate "stie" of acme.certificates; did you mean "site"?'],
     [route('{ tls_terminate: { acme: site }, then: web }'),
-      '7:45 chains.edge.routes[0].process.tls_terminate.acme: names ACME certificate "site", but there is no acme section'],
+      '8:45 chains.edge.routes[0].process.tls_terminate.acme: names ACME certificate "site", but there is no acme section'],
     [ACME + route('{ tls_terminate: { acme: site, certs: [{ cert: a, key: b }] }, then: web }'),
-      '8:39 chains.edge.routes[0].process.tls_terminate.acme: give either certs (files) or acme (a certificate id), not both'],
+      '9:39 chains.edge.routes[0].process.tls_terminate.acme: give either certs (files) or acme (a certificate id), not both'],
     [ACME + route('{ tls_terminate: {}, then: web }'),
-      '8:37 chains.edge.routes[0].process.tls_terminate: tls_terminate needs certificates: certs (a list of { cert, key } files) or acme'],
+      '9:37 chains.edge.routes[0].process.tls_terminate: tls_terminate needs certificates: certs (a list of { cert, key } files) or acme'],
     [ACME + route('{ zone: https }', 'probe: [] \n    '),
-      '9:22 chains.edge.routes[0].process.zone: zone finds the zone by the server name (SNI or Host); add tls or http to this chain\'s probe list'],
+      '10:22 chains.edge.routes[0].process.zone: zone finds the zone by the server name (SNI or Host); add tls or http to this chain\'s probe list'],
     [ACME + route('{ zone: "a b" }'),
-      '8:28 chains.edge.routes[0].process.zone: must be a target such as https, or { target, proxy_protocol, connect_timeout }'],
+      '9:28 chains.edge.routes[0].process.zone: must be a target such as https, or { target, proxy_protocol, connect_timeout }'],
     [ACME + route('{ zone: { target: https, proxy_protocol: v3 } }'),
-      '8:61 chains.edge.routes[0].process.zone.proxy_protocol: must be one of v1, v2, got "v3"'],
+      '9:61 chains.edge.routes[0].process.zone.proxy_protocol: must be one of v1, v2, got "v3"'],
     [ACME + route('{ zone: https, then: web }'),
-      '8:35 chains.edge.routes[0].process.then: "then" goes with tls_terminate only; zone ends the chain']
+      '9:35 chains.edge.routes[0].process.then: "then" goes with tls_terminate only; zone ends the chain']
   ]
   for (const [text, expected] of cases) {
     const got = problems(text)

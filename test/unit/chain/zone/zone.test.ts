@@ -19,6 +19,7 @@ import { compileChainSet } from '../../../../src/chain/runtime/chain-set.ts'
 import type { ZoneResolver } from '../../../../src/chain/zone/zone.ts'
 import type { ProcessSpec } from '../../../../src/chain/types.ts'
 import { closedPort } from '../../../helpers/free-port.ts'
+import { blackholePort } from '../../../helpers/blackhole.ts'
 
 const logger = silentLogger()
 const registry = new TunnelRegistry().register(tcpTunnel({ logger }))
@@ -81,7 +82,7 @@ function resolver (table: Record<string, string[] | undefined>, asked: Array<[st
   return { resolve (name, target) { asked.push([name, target]); return table[name] } }
 }
 
-const zone = (target: string, proxyProtocol?: 'v2'): ProcessSpec => ({ kind: 'zone', zone: { target, connectTimeoutMs: 2000, ...(proxyProtocol != null ? { proxyProtocol } : {}) } })
+const zone = (target: string, proxyProtocol?: 'v2', connectTimeoutMs = 2000): ProcessSpec => ({ kind: 'zone', zone: { target, connectTimeoutMs, ...(proxyProtocol != null ? { proxyProtocol } : {}) } })
 
 async function harness (t: { teardown (fn: () => unknown): void }, table: Record<string, string[] | undefined>, process: ProcessSpec, asked?: Array<[string, string]>): Promise<Harness> {
   const h = await startChains([chain('pub', [{ id: 'zones', process }])], 'pub', { open, zones: resolver(table, asked) })
@@ -175,6 +176,18 @@ t.test('a kept-alive HTTP connection that reaches a zone route later is sent bac
   const answer = await rawHttp(h.port, 'GET / HTTP/1.1\r\nHost: sn.test\r\n\r\nGET / HTTP/1.1\r\nHost: alice.test\r\nConnection: close\r\n\r\n')
   t.match(answer, /^HTTP\/1\.1 200 [\s\S]*\r\n\r\nsnHTTP\/1\.1 421 /)
   t.equal(up.raw.length, 0, 'nothing reached the zone on the shared connection')
+})
+
+t.test('an upstream whose connect hangs is given up after connect_timeout, and the next one used', { timeout: 15_000 }, async t => {
+  const up = await zoneServer('http', false)
+  t.teardown(() => up.close())
+  const hole = `tcp://127.0.0.1:${await blackholePort(t)}`
+  const h = await harness(t, { 'alice.test': [hole, up.url] }, zone('http', undefined, 300))
+  const started = performance.now()
+  const answer = await rawHttp(h.port, 'GET / HTTP/1.1\r\nHost: alice.test.\r\n\r\nGET / HTTP/1.1\r\nHost: alice.test\r\n\r\n')
+  t.match(answer, /^HTTP\/1\.1 200 OK/)
+  t.ok(performance.now() - started >= 290, 'the first upstream had its connect_timeout')
+  t.match(await h.entry(), { zone: 'alice.test', upstream: up.url }, 'a trailing dot in the name is ignored')
 })
 
 t.test('a zone route needs a zone registry: compiling without one is a coded error', { timeout: 15_000 }, async t => {

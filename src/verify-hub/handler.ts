@@ -1,0 +1,154 @@
+// The verify-hub's HTTP face: JSON over POST, any path (like the system-config RPC). Request
+// `{method, params, sys: [seq]}`; answer `{result, sys: [seq]}` or `{error: {code, message},
+// sys: [seq]}`, HTTP 200 — except requests that are not POST + a bounded JSON object (405/413/
+// 400, `sys: [null]`) and rate-limited ones (429 with retry-after). Untrusted input never reaches
+// a 500: every failure is coded, anything else is logged and answered VHUB_ERR_INTERNAL.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Logger } from '../core/logger.ts'
+import type { TokenPair, VerifyAnswer } from './hub.ts'
+import {
+  VHUB_ERR_BAD_ENVELOPE, VHUB_ERR_BAD_JSON, VHUB_ERR_BAD_PARAMS, VHUB_ERR_BODY_TOO_LARGE, VHUB_ERR_HTTP_METHOD,
+  VHUB_ERR_INTERNAL, VHUB_ERR_UNKNOWN_METHOD
+} from './errors.ts'
+
+export const MAX_BODY_BYTES = 64 * 1024
+
+export interface HubMethods {
+  loginByJwt (jwt: unknown, from?: string): Promise<TokenPair>
+  refresh (refreshToken: unknown, from?: string): Promise<TokenPair>
+  verify (sessionToken: unknown): Promise<VerifyAnswer>
+  logout (refreshToken: unknown): Promise<{ revoked: boolean }>
+}
+
+export interface VerifyHubHandlerInit {
+  hub: HubMethods
+  logger: Logger
+  clientAddress: (req: IncomingMessage) => string
+  /** Seconds a limited address waits (the retry-after header). */
+  retryAfter: (from: string) => number
+}
+
+type Seq = number | null
+
+export function createVerifyHubHandler (init: VerifyHubHandlerInit): (req: IncomingMessage, res: ServerResponse) => void {
+  const { hub, logger: log } = init
+
+  return (req, res) => {
+    handle(req, res).catch(err => {
+      // handle() answers every error itself; this is a last resort (e.g. a write after a reset).
+      log.error({ err }, 'verify-hub request failed')
+      if (!res.headersSent) reply(res, 200, { error: { code: VHUB_ERR_INTERNAL.code, message: 'internal error' }, sys: [null] })
+      else res.destroy()
+    })
+  }
+
+  async function handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'POST') {
+      req.resume()
+      return replyError(res, new VHUB_ERR_HTTP_METHOD(String(req.method).slice(0, 16)), null, { allow: 'POST' })
+    }
+    let body: unknown
+    try {
+      body = parseBody(await readBody(req, MAX_BODY_BYTES))
+    } catch (err) {
+      return replyError(res, err, null, (err as { code?: string }).code === VHUB_ERR_BODY_TOO_LARGE.code ? { connection: 'close' } : {})
+    }
+    const env = body as { method?: unknown, params?: unknown, sys?: unknown }
+    const sys = env.sys
+    let seq: Seq = null
+    if (Array.isArray(sys) && typeof sys[0] === 'number' && Number.isSafeInteger(sys[0])) seq = sys[0]
+    const from = init.clientAddress(req)
+    try {
+      if (!Array.isArray(sys) || sys.length < 1 || sys.length > 2 || seq === null) {
+        throw new VHUB_ERR_BAD_ENVELOPE('"sys" must be [seq] with an integer seq')
+      }
+      const result = await call(env.method, env.params, from)
+      if (res.destroyed) return
+      reply(res, 200, { result, sys: [seq] })
+    } catch (err) {
+      log.debug({ method: typeof env.method === 'string' ? env.method.slice(0, 64) : '?', from, code: (err as { code?: string }).code }, 'call refused')
+      const headers: Record<string, string> = {}
+      if ((err as { code?: string }).code === 'VHUB_ERR_RATE_LIMITED') headers['retry-after'] = String(Math.max(1, init.retryAfter(from)))
+      return replyError(res, err, seq, headers)
+    }
+  }
+
+  async function call (method: unknown, params: unknown, from: string): Promise<unknown> {
+    const name = typeof method === 'string' ? method.slice(0, 64) : String(typeof method)
+    if (method !== 'login_by_jwt' && method !== 'refresh' && method !== 'verify' && method !== 'logout') throw new VHUB_ERR_UNKNOWN_METHOD(name)
+    if (params === null || typeof params !== 'object' || Array.isArray(params)) throw new VHUB_ERR_BAD_PARAMS(name, 'params must be an object')
+    const p = params as Record<string, unknown>
+    switch (method) {
+      case 'login_by_jwt': only(method, p, 'jwt'); return await hub.loginByJwt(p.jwt, from)
+      case 'refresh': only(method, p, 'refresh_token'); return await hub.refresh(p.refresh_token, from)
+      case 'verify': only(method, p, 'session_token'); return await hub.verify(p.session_token)
+      case 'logout': only(method, p, 'refresh_token'); return await hub.logout(p.refresh_token)
+    }
+  }
+
+  function replyError (res: ServerResponse, err: unknown, seq: Seq, headers: Record<string, string> = {}): void {
+    if (res.destroyed) return // the caller is gone (a reset while reading the body)
+    const code = (err as { code?: unknown }).code
+    const coded = typeof code === 'string' && code.startsWith('VHUB_ERR_')
+    if (!coded) log.error({ err }, 'verify-hub call failed unexpectedly')
+    const error = coded
+      ? { code, message: (err as Error).message }
+      : { code: VHUB_ERR_INTERNAL.code, message: new VHUB_ERR_INTERNAL((err as { code?: string }).code ?? (err as Error)?.name ?? 'error').message }
+    const status = (err as { httpStatus?: unknown }).httpStatus
+    reply(res, typeof status === 'number' && coded ? status : 200, { error, sys: [seq] }, headers)
+  }
+}
+
+/** Exactly one named field, no others: unknown fields are mistakes worth hearing about. */
+function only (method: string, p: Record<string, unknown>, field: string): void {
+  for (const k of Object.keys(p)) if (k !== field) throw new VHUB_ERR_BAD_PARAMS(method, `unexpected field "${k.slice(0, 64)}"`)
+  if (!(field in p)) throw new VHUB_ERR_BAD_PARAMS(method, `"${field}" is required`)
+}
+
+function reply (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' })
+  res.end(text)
+}
+
+function readBody (req: IncomingMessage, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'])
+    if (Number.isFinite(declared) && declared > max) {
+      reject(new VHUB_ERR_BODY_TOO_LARGE(max))
+      return
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length
+      if (size > max) {
+        // Stop buffering at once; the 413 goes out with `connection: close`.
+        cleanup()
+        req.pause()
+        reject(new VHUB_ERR_BODY_TOO_LARGE(max))
+        return
+      }
+      chunks.push(chunk)
+    }
+    const onEnd = (): void => { cleanup(); resolve(Buffer.concat(chunks, size)) }
+    const onError = (err: Error): void => { cleanup(); reject(err) }
+    function cleanup (): void {
+      req.off('data', onData); req.off('end', onEnd); req.off('error', onError)
+    }
+    req.on('data', onData)
+    req.on('end', onEnd)
+    req.on('error', onError)
+  })
+}
+
+function parseBody (buf: Buffer): unknown {
+  let value: unknown
+  try {
+    value = JSON.parse(buf.toString('utf8'))
+  } catch (err) {
+    throw new VHUB_ERR_BAD_JSON((err as Error).message.slice(0, 200), { cause: err })
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new VHUB_ERR_BAD_JSON(`got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`)
+  return value
+}
