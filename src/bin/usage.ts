@@ -1,6 +1,6 @@
 // Help texts of the zonegate command and its subcommands.
 
-export const COMMAND_NAMES = Object.freeze(['gateway', 'sn', 'zone', 'validate', 'route', 'reload', 'status', 'keygen', 'help'] as const)
+export const COMMAND_NAMES = Object.freeze(['gateway', 'sn', 'zone', 'sysconfig', 'service', 'validate', 'route', 'reload', 'status', 'keygen', 'help'] as const)
 export type CommandName = typeof COMMAND_NAMES[number]
 
 const COMMAND_USAGE: Readonly<Record<CommandName, string>> = Object.freeze({
@@ -36,6 +36,20 @@ Options:
   zone: `Usage: zonegate zone COMMAND [options]   (see "zonegate zone --help")
 
 Register a zone with an SN and manage the devices the zone owner signs for.
+`,
+  sysconfig: `Usage: zonegate sysconfig -c FILE
+
+Run the zone's system-config service alone: the sysconfig section of FILE (a gateway config) with
+serve.listen set, answering the JSON RPC on http://<listen>/kapi/system_config. A gateway with
+sysconfig.serve runs the same service inside itself.
+
+Options:
+  -c, --config FILE   the config (YAML; see docs/config.md)
+  -h, --help          show this help
+`,
+  service: `Usage: zonegate service announce [options]   (see "zonegate service --help")
+
+Announce a service instance in the zone's system-config, refresh it, withdraw it on exit.
 `,
   validate: `Usage: zonegate validate -c FILE [--role gateway|sn] [--check-files]
 
@@ -113,6 +127,8 @@ Commands:
   sn -c FILE [ACTION]        run a super node (SN), or ask a running one to act
                              (invitations, registration, denylist)
   zone COMMAND               register a zone with an SN, add and remove its devices
+  sysconfig -c FILE          run the zone's system-config service alone
+  service announce ...       announce a service instance until stopped
   validate -c FILE           check a config file, print every problem
   route -c FILE --sni H|--url U   dry run: which route a connection takes, and why
   reload -c FILE             apply a changed config to the running gateway

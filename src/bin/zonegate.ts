@@ -40,6 +40,8 @@ const OPTIONS: Readonly<Record<CommandName, Options>> = {
   status: { ...CONFIG, ...HELP },
   keygen: { out: { type: 'string', short: 'o' }, force: { type: 'boolean' }, ...HELP },
   zone: HELP,
+  service: HELP,
+  sysconfig: { ...CONFIG, ...HELP },
   help: HELP
 }
 
@@ -84,6 +86,11 @@ async function main (argv: string[]): Promise<void> {
     process.exitCode = await runZoneCommand(rest, { out, err })
     return
   }
+  if (name === 'service') {
+    const { runServiceCommand } = await import('./service-command.ts')
+    process.exitCode = await runServiceCommand(rest, { out, err })
+    return
+  }
   const { values, positionals } = parse(name, rest)
   if (values.help === true) { out(commandUsage(name)); return }
   switch (name) {
@@ -97,6 +104,7 @@ async function main (argv: string[]): Promise<void> {
       if (positionals.length > 0) return await snAdmin(positionals, values)
       return await serve(name, required(name, values, 'config', '-c FILE'))
     case 'gateway': return await serve(name, required(name, values, 'config', '-c FILE'))
+    case 'sysconfig': return await serve('gateway', required(name, values, 'config', '-c FILE'), 'sysconfig')
   }
 }
 
@@ -336,13 +344,20 @@ function flushAndExit (logger: Logger, code: number): void {
   }
 }
 
-async function serve (role: 'gateway' | 'sn', file: string): Promise<void> {
+async function serve (role: 'gateway' | 'sn', file: string, as?: 'sysconfig'): Promise<void> {
   let config
   try {
     config = await loadConfig(file, role) as GatewayConfig | SnConfig
   } catch (e) {
     if (!hasCode(e, 'CFG_ERR_INVALID')) throw e
     err((e as InstanceType<typeof CFG_ERR_INVALID>).problems.map(p => formatProblem(p) + '\n').join(''))
+    process.exitCode = 1
+    return
+  }
+  // `zonegate sysconfig` is the same process with only its system-config to serve: say so when
+  // the file does not serve one where clients can reach it.
+  if (as === 'sysconfig' && (config.role !== 'gateway' || config.sysconfig?.serve?.listen == null)) {
+    err(`zonegate: ${file} does not serve a system-config on an address: add sysconfig.serve.listen (e.g. 127.0.0.1:3200), or run it inside a gateway\n`)
     process.exitCode = 1
     return
   }

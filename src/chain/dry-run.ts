@@ -4,6 +4,8 @@
 // tls_terminate into its `then` chain the way a real connection would.
 import type { ChainSpec, CompiledRoute, ConnFacts, HttpRequestFacts, ProcessSpec } from './types.ts'
 import { compileTable } from './table.ts'
+import { serviceOfPath } from './service/kapi.ts'
+import { splitAppHost } from './service/app.ts'
 
 export interface DryRunInput {
   /** The stack the connection arrives on (its chain is where the walk starts). */
@@ -43,7 +45,8 @@ function requestFacts (url: URL, method: string, headers: Array<[string, string]
   }
 }
 
-export function describeAction (p: ProcessSpec): string {
+/** The action in words; with the request, kapi and app also say which service or app it names. */
+export function describeAction (p: ProcessSpec, req?: HttpRequestFacts): string {
   switch (p.kind) {
     case 'forward': return `forward to ${p.group.upstreams.map(u => u.url).join(', ')} (${p.group.balance})`
     case 'http_proxy': return `http_proxy to ${p.proxy.upstreams.map(u => u.url).join(', ')} (${p.proxy.balance})`
@@ -55,6 +58,16 @@ export function describeAction (p: ProcessSpec): string {
     case 'drop': return 'drop (close without an answer)'
     case 'direct': return 'direct (SOCKS: connect to the requested target)'
     case 'zone': return `zone: to the zone of the server name (SNI, else Host), target ${p.zone.target}${p.zone.proxyProtocol != null ? `, PROXY ${p.zone.proxyProtocol}` : ''}`
+    case 'kapi': {
+      const svc = req != null ? serviceOfPath(req.path, p.kapi.prefix) : undefined
+      const to = svc != null ? `service://${svc}` : req != null ? '(none: the path names no valid service, 400)' : 'service://<svc>'
+      return `kapi: to ${to} from the path ${p.kapi.prefix}/<svc>/...${p.kapi.strip ? `, sent without ${p.kapi.prefix}/<svc>` : ''}`
+    }
+    case 'app': {
+      const names = req != null ? splitAppHost(req.host) : undefined
+      const app = names != null ? `app ${names[0]} of zone ${names[1]}` : req != null ? '(none: the Host names no app, 400)' : '<app>.<zone> from the Host'
+      return `app: ${app}, to the app's service://<service>; private apps need the zonegate_session cookie, else 302 to ${p.app.login}`
+    }
   }
 }
 
@@ -90,7 +103,7 @@ export function dryRun (chains: readonly ChainSpec[], input: DryRunInput): DryRu
     steps.push({ chain: name, trace, ...(route != null ? { route } : {}) })
     if (route == null) return { steps }
     const p = route.spec.process
-    if (p.kind !== 'tls_terminate') return { steps, outcome: describeAction(p) }
+    if (p.kind !== 'tls_terminate') return { steps, outcome: describeAction(p, req) }
     facts = {
       ...facts,
       terminated: { ...(sni != null ? { sni } : {}), alpn: p.alpn[0] },

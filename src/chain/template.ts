@@ -22,7 +22,13 @@ const SIMPLE: Readonly<Record<string, Getter>> = Object.freeze({
   method: (req) => req.method,
   scheme: (_req, conn) => conn.terminated != null || conn.tls != null ? 'https' : 'http',
   client_ip: (_req, conn) => conn.source.address,
-  sni: (_req, conn) => conn.terminated?.sni ?? conn.tls?.sni ?? ''
+  sni: (_req, conn) => conn.terminated?.sni ?? conn.tls?.sni ?? '',
+  // The host minus its first label: "app.alice.test" → "alice.test" (the zone of an app's name).
+  zone: (req) => {
+    const host = req.host ?? ''
+    const dot = host.indexOf('.')
+    return dot < 0 ? '' : host.slice(dot + 1).replace(/\.$/, '')
+  }
 })
 
 const KNOWN = [...Object.keys(SIMPLE), 'path.N', 'header.NAME'].join(', ')

@@ -172,6 +172,40 @@ export type ProcessSpec =
   | { kind: 'direct' }
   /** SN ingress: the whole connection goes, as bytes, to the zone its SNI (or Host) belongs to. */
   | { kind: 'zone', zone: ZoneSpec }
+  /** The zone's service API: /<prefix>/<svc>/... is proxied to service://<svc>. */
+  | { kind: 'kapi', kapi: KapiSpec }
+  /** The zone's apps: <app>.<zone> is proxied to the app's service; private apps need a session. */
+  | { kind: 'app', app: AppSpec }
+
+/** Upstream settings shared by the actions that proxy to service://<svc> URLs. */
+export interface ServiceProxySpec {
+  /** Deadline for opening service://<svc> (then a coded 502). */
+  connectTimeoutMs: number
+  /** Deadline for the service's response head after the request was sent. */
+  responseTimeoutMs: number
+  /** Close idle pooled connections to a service after this long. */
+  idleTimeoutMs: number
+}
+
+export interface KapiSpec extends ServiceProxySpec {
+  /** Path prefix before the service name, without a trailing "/" ("/kapi"). */
+  prefix: string
+  /** Send the path without "<prefix>/<svc>" ("/kapi/x/rest?q" → "/rest?q"). */
+  strip: boolean
+}
+
+export interface AppSpec extends ServiceProxySpec {
+  /** Template of the zone's login page ({zone}, {host}, ...); ?redirect=<original URL> is added. */
+  login: string
+}
+
+/**
+ * What a kapi/app action decided for one request: proxy it to a service (with the head edited
+ * after the usual rewriting) or answer it here. Coded errors with httpStatus are thrown instead.
+ */
+export type ServiceDecision =
+  | { kind: 'proxy', upstream: UpstreamConnector, spec: HttpProxySpec, editHeaders?: (headers: Array<[string, string]>) => void }
+  | { kind: 'answer', response: LocalResponse }
 
 export interface ZoneSpec {
   /** What to reach in the zone ("https", "http"); handed to ChainDeps.zones.resolve. */

@@ -19,7 +19,7 @@ const list = (v: unknown): unknown[] => Array.isArray(v) ? v : []
 const many = (v: unknown): string[] => typeof v === 'string' ? [v] : list(v).filter((x): x is string => typeof x === 'string')
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const HTTP_CONDITIONS = ['host', 'path_prefix', 'path_regex', 'method', 'header'] as const
-const HTTP_ACTIONS = ['http_proxy', 'serve', 'redirect', 'respond'] as const
+const HTTP_ACTIONS = ['http_proxy', 'serve', 'redirect', 'respond', 'kapi', 'app'] as const
 
 export type UrlProblem = (text: string) => string | undefined
 
@@ -236,6 +236,10 @@ function checkProcess (p: Obj, at: string[], known: Known, probes: string[], rep
       if (!TOKEN.test(name)) report([...at, kind, 'set_request_headers', name], `not a valid header name: ${JSON.stringify(name)}`, 'key')
       checkTemplate(value, [...at, kind, 'set_request_headers', name], report)
     }
+  }
+  if (kind === 'app' && o != null && typeof o.login === 'string') {
+    if (!/^(https?:\/\/|\/)/.test(o.login)) report([...at, kind, 'login'], `the login page is an http(s) URL or a path, such as "https://{zone}/login", got ${JSON.stringify(o.login)}`)
+    else checkTemplate(o.login, [...at, kind, 'login'], report)
   }
   if (kind === 'redirect') checkTemplate(typeof v === 'string' ? v : o?.to, typeof v === 'string' ? [...at, kind] : [...at, kind, 'to'], report)
   if (kind === 'respond' && o != null) {

@@ -6,7 +6,7 @@ import { resolve } from 'node:path'
 import type { StackConfig } from './types.ts'
 import type {
   ChainSpec, CertSpec, HeaderCondition, HttpProxySpec, MatchSpec, ProcessSpec, ProbeName, ResponseFilterSpec,
-  RouteSpec, SourcePos, UpstreamGroupSpec, UpstreamSpec, Balance
+  RouteSpec, ServiceProxySpec, SourcePos, UpstreamGroupSpec, UpstreamSpec, Balance
 } from '../chain/types.ts'
 import { CHAIN_DEFAULTS } from './chain-schema.ts'
 import { parseDuration, parseSize } from './units.ts'
@@ -206,7 +206,23 @@ function normalizeProcess (p: Obj, ctx: NormalizeContext): ProcessSpec {
         }
       }
     }
+    case 'kapi': {
+      const k: Obj = v === true ? {} : v as Obj
+      return { kind, kapi: { prefix: String(k.prefix ?? CHAIN_DEFAULTS.kapiPrefix), strip: k.strip === true, ...serviceSettings(k) } }
+    }
+    case 'app': {
+      const a = v as Obj
+      return { kind, app: { login: String(a.login), ...serviceSettings(a) } }
+    }
     default: return { kind: 'drop' }
+  }
+}
+
+function serviceSettings (o: Obj): ServiceProxySpec {
+  return {
+    connectTimeoutMs: ms(o.connect_timeout, CHAIN_DEFAULTS.connectTimeout),
+    responseTimeoutMs: ms(o.response_timeout, CHAIN_DEFAULTS.responseTimeout),
+    idleTimeoutMs: ms(o.idle_timeout, CHAIN_DEFAULTS.idleTimeout)
   }
 }
 

@@ -11,7 +11,7 @@ import { EXPECT, closed } from './schema-keywords.ts'
 export const PROBE_NAMES = Object.freeze(['proxy_protocol', 'tls', 'http'] as const)
 export const BALANCES = Object.freeze(['round_robin', 'random', 'hash', 'least_time'] as const)
 export const PROTOCOLS = Object.freeze(['tls', 'http', 'other'] as const)
-export const ACTIONS = Object.freeze(['forward', 'tls_terminate', 'http_proxy', 'serve', 'redirect', 'respond', 'reject', 'drop', 'direct', 'zone'] as const)
+export const ACTIONS = Object.freeze(['forward', 'tls_terminate', 'http_proxy', 'serve', 'redirect', 'respond', 'reject', 'drop', 'direct', 'zone', 'kapi', 'app'] as const)
 export const FILTERS = Object.freeze(['set_header', 'add_header', 'remove_header', 'rewrite_status'] as const)
 export const REDIRECT_STATUSES = Object.freeze([301, 302, 303, 307, 308] as const)
 
@@ -25,6 +25,7 @@ export const CHAIN_DEFAULTS = Object.freeze({
   healthCooldown: '10s',
   handshakeTimeout: '10s',
   zoneTarget: 'https',
+  kapiPrefix: '/kapi',
   idleTimeout: '60s',
   responseTimeout: '60s'
 })
@@ -190,6 +191,26 @@ const Zone = union([
   }, closed)
 ], { description: 'SN public ingress: send the connection, as bytes, to the zone its server name (SNI, else the HTTP Host) belongs to, through the zone\'s tunnel. TLS is passed through, never decrypted.', [EXPECT]: 'a target such as https, or { target, proxy_protocol, connect_timeout }' })
 
+const serviceProps = {
+  connect_timeout: Type.Optional(Duration('Deadline to open service://<svc>; then a 502.', CHAIN_DEFAULTS.connectTimeout)),
+  response_timeout: Type.Optional(Duration('Deadline for the service\'s response head (504 after it).', CHAIN_DEFAULTS.responseTimeout)),
+  idle_timeout: Type.Optional(Duration('Close pooled connections to a service idle this long.', CHAIN_DEFAULTS.idleTimeout))
+}
+
+const Kapi = union([
+  Type.Literal(true),
+  Type.Object({
+    prefix: Type.Optional(Type.String({ pattern: '^/.*[^/]$', [EXPECT]: 'a path such as /kapi (no trailing "/")', description: 'The path before the service name (default /kapi): <prefix>/<svc>/...' })),
+    strip: Type.Optional(Type.Boolean({ description: 'Send the path without <prefix>/<svc> (default false: unchanged).' })),
+    ...serviceProps
+  }, closed)
+], { description: 'The zone\'s service API: a request for <prefix>/<svc>/... goes to service://<svc>, chosen per request.', [EXPECT]: 'true or { prefix, strip, connect_timeout, ... }' })
+
+const App = Type.Object({
+  login: Type.String({ minLength: 1, description: 'The zone\'s login page, a template such as "https://{zone}/login" ({zone}: the host minus its first label); ?redirect=<original URL> is added.' }),
+  ...serviceProps
+}, { ...closed, description: 'The zone\'s apps: the Host <app>.<zone> names the app, proxied to its service; private apps need the zonegate_session cookie, else a 302 to login.' })
+
 export const ProcessSchema = Type.Object({
   forward: Type.Optional(Forward),
   tls_terminate: Type.Optional(TlsTerminate),
@@ -201,8 +222,10 @@ export const ProcessSchema = Type.Object({
   reject: Type.Optional(Reject),
   drop: Type.Optional(Type.Literal(true, { description: 'Close at once without an answer.' })),
   direct: Type.Optional(Type.Literal(true, { description: 'SOCKS requests: connect to the requested target directly.' })),
-  zone: Type.Optional(Zone)
-}, { ...closed, description: 'Exactly one action: forward, tls_terminate (+ then), http_proxy, serve, redirect, respond, reject, drop, (SOCKS) direct, or (SN) zone.' })
+  zone: Type.Optional(Zone),
+  kapi: Type.Optional(Kapi),
+  app: Type.Optional(App)
+}, { ...closed, description: 'Exactly one action: forward, tls_terminate (+ then), http_proxy, serve, redirect, respond, reject, drop, (SOCKS) direct, (SN) zone, or (zone services) kapi and app.' })
 
 const HeaderMap = Type.Record(Type.String({ minLength: 1 }), Type.String(), { minProperties: 1 })
 

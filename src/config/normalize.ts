@@ -7,7 +7,7 @@ import type { Role } from './schema.ts'
 import type { Locator } from './locate.ts'
 import { parseDuration, parseSize } from './units.ts'
 import { normalizeChains, normalizeStacks } from './chain-normalize.ts'
-import { normalizeAcme, normalizeSnSection, normalizeZoneLink } from './sn-normalize.ts'
+import { normalizeAcme, normalizeSnSection, normalizeSysconfig, normalizeZoneLink } from './sn-normalize.ts'
 
 // The shape the schema guarantees after validation with defaults.
 interface RawPeer { did: string, addrs: string[], via?: string, proxy?: string, keep: boolean }
@@ -31,6 +31,7 @@ interface RawConfig {
   access_log?: boolean | { file?: string }
   acme?: Parameters<typeof normalizeAcme>[0]
   sn?: unknown
+  sysconfig?: unknown
 }
 
 // Both have been checked by the schema and the cross-checks before we get here.
@@ -49,7 +50,12 @@ export function normalizeConfig (data: unknown, role: Role, file: string, locato
   }
   const parts = { ...common, ...normalizeGatewayParts(raw, absFile, common.rtcp, locator), ...(raw.acme != null ? { acme: normalizeAcme(raw.acme, dir) } : {}) }
   const config: AnyConfig = role === 'gateway'
-    ? { role, ...parts, ...(raw.sn != null ? { sn: normalizeZoneLink(raw.sn as Parameters<typeof normalizeZoneLink>[0], dir) } : {}) }
+    ? {
+        role,
+        ...parts,
+        ...(raw.sn != null ? { sn: normalizeZoneLink(raw.sn as Parameters<typeof normalizeZoneLink>[0], dir) } : {}),
+        ...(raw.sysconfig != null ? { sysconfig: normalizeSysconfig(raw.sysconfig as Parameters<typeof normalizeSysconfig>[0], dir, common.rtcp) } : {})
+      }
     : { role, ...parts, ...(raw.sn != null ? { sn: normalizeSnSection(raw.sn as Parameters<typeof normalizeSnSection>[0], dir) } : {}) }
   return deepFreeze(config)
 }

@@ -9,6 +9,7 @@ import { DURATION_PATTERN, SIZE_PATTERN } from './units.ts'
 import { EXPECT, closed } from './schema-keywords.ts'
 import { AccessLogSchema, ChainSchema, ControlSchema, StackSchema } from './chain-schema.ts'
 import { AcmeSchema, SnSectionSchema, ZoneLinkSchema } from './sn-schema.ts'
+import { SysconfigSchema } from './sysconfig-schema.ts'
 
 export type Role = 'gateway' | 'sn'
 export const ROLES: readonly Role[] = Object.freeze(['gateway', 'sn'])
@@ -106,7 +107,10 @@ export function configSchema (role: Role): TObject {
   }
   // Without `sn:` an SN is a plain relay for the devices its rtcp trust list names.
   if (role === 'sn') props.sn = Type.Optional(SnSectionSchema)
-  else props.sn = Type.Optional(ZoneLinkSchema)
+  else {
+    props.sn = Type.Optional(ZoneLinkSchema)
+    props.sysconfig = Type.Optional(SysconfigSchema)
+  }
   return Type.Object(props, {
     ...closed,
     title: role === 'sn' ? 'zonegate SN config' : 'zonegate gateway config',

@@ -1,6 +1,6 @@
 // The `sn:` and `acme:` sections from schema-valid YAML to the typed config (see sn-schema.ts).
 import { resolve } from 'node:path'
-import type { AcmeConfig, SnSectionConfig, ZoneLinkConfig } from './types.ts'
+import type { AcmeConfig, RtcpConfig, SnSectionConfig, SysconfigConfig, ZoneLinkConfig } from './types.ts'
 import { parseDuration } from './units.ts'
 
 const ms = (v: number | string): number => parseDuration(v) as number
@@ -90,5 +90,41 @@ export function normalizeAcme (raw: RawAcme, dir: string): AcmeConfig {
     ...(raw.state != null ? { stateDir: resolve(dir, raw.state) } : {}),
     ...(raw.renew_before != null ? { renewBeforeMs: ms(raw.renew_before) } : {}),
     certificates: raw.certificates.map(c => ({ id: c.id, names: c.names.map(n => n.toLowerCase()), challenge: c.challenge }))
+  }
+}
+
+interface RawSysconfig {
+  zone: string
+  owner: string
+  node: string
+  devices?: Record<string, string>
+  url?: string
+  serve?: { backend: 'sqlite' | 'etcd', file: string, etcd?: { endpoints: string[], prefix: string }, listen?: string, verify_hub: boolean }
+}
+
+const NODE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/
+
+/** `devices` defaults to the rtcp peers whose names are node names; this device is added when `selfDid` is known at run time. */
+export function normalizeSysconfig (raw: RawSysconfig, dir: string, rtcp: RtcpConfig): SysconfigConfig {
+  const devices = raw.devices != null
+    ? { ...raw.devices }
+    : Object.fromEntries(rtcp.peers.filter(p => NODE_NAME.test(p.name)).map(p => [p.name, p.did]))
+  return {
+    zone: raw.zone,
+    owner: raw.owner,
+    node: raw.node,
+    devices,
+    ...(raw.url != null ? { url: raw.url } : {}),
+    ...(raw.serve != null
+      ? {
+          serve: {
+            backend: raw.serve.backend,
+            file: resolve(dir, raw.serve.file),
+            ...(raw.serve.etcd != null ? { etcd: { endpoints: [...raw.serve.etcd.endpoints], prefix: raw.serve.etcd.prefix } } : {}),
+            ...(raw.serve.listen != null ? { listen: raw.serve.listen } : {}),
+            verifyHub: raw.serve.verify_hub
+          }
+        }
+      : {})
   }
 }

@@ -182,9 +182,28 @@ interface ProcessConfig {
   acme?: AcmeConfig
 }
 
+/** The zone's system-config as a gateway sees it: served here, or reached at a URL. */
+export interface SysconfigConfig {
+  zone: string
+  owner: string
+  node: string
+  /** Node name → did:dev of the zone's devices (this one included). */
+  devices: Record<string, string>
+  url?: string
+  serve?: {
+    backend: 'sqlite' | 'etcd'
+    /** Absolute path of the sqlite file. */
+    file: string
+    etcd?: { endpoints: string[], prefix: string }
+    listen?: string
+    verifyHub: boolean
+  }
+}
+
 export interface GatewayConfig extends ProcessConfig {
   role: 'gateway'
   sn?: ZoneLinkConfig
+  sysconfig?: SysconfigConfig
 }
 
 export interface SnConfig extends ProcessConfig {

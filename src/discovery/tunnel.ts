@@ -52,7 +52,7 @@ export function parseServiceUrl (input: string | URL): ServiceAddress {
 }
 
 export function serviceTunnel (init: ServiceTunnelInit): Tunnel {
-  const log = init.logger.child({ mod: 'discovery.tunnel' })
+  const log = init.logger.child({ mod: 'tunnel.service' })
   const timeoutMs = init.connectTimeoutMs ?? 5000
   const cooldownMs = init.cooldownMs ?? 10_000
   const now = init.now ?? (() => performance.now())

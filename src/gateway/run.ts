@@ -16,26 +16,10 @@ import { compileChainSet, type ChainDeps, type ChainSet } from '../chain/runtime
 import { createAccessLog, type AccessLog } from '../chain/runtime/access-log.ts'
 import { createUpstreamPool } from '../chain/http/proxy/pool.ts'
 import { startStack, type Stack } from './stack.ts'
-import { startControl, type AdminHandler, type ControlServer } from './control.ts'
+import { startControl, type ControlServer } from './control.ts'
+import { mergeExtensions, type ProcessExtensions } from './extensions.ts'
 
-/**
- * What a role adds to the common process (an SN: its registry, DNS, ACME and ingress; a zone
- * gateway: its SN link). Called in this order: tunnels, then rtcp, then chains.
- */
-export interface ProcessExtensions {
-  /** Extra tunnel kinds (internal://) before anything opens streams. */
-  tunnels?: (registry: TunnelRegistry) => void
-  /** Once rtcp runs: admission of registered devices, for example. */
-  rtcp?: (rtcp: RtcpService) => void
-  /** Chain dependencies beyond opening streams: live certificates, the zone resolver. */
-  chainDeps?: Omit<ChainDeps, 'open' | 'logger'>
-  /** Merged into GET /v1/status. */
-  status?: () => Record<string, unknown>
-  /** Operator actions on the control API (POST /v1/admin/<action>). */
-  admin?: AdminHandler
-  /** After stacks and control have closed, before rtcp stops. */
-  stop?: () => Promise<void>
-}
+export type { ProcessExtensions }
 
 export interface ReloadResult {
   ok: boolean
@@ -64,11 +48,15 @@ export interface RunningGateway {
 
 export async function runGateway (config: GatewayConfig | SnConfig, { logger, extensions: given }: { logger: Logger, extensions?: ProcessExtensions }): Promise<RunningGateway> {
   const key = await loadDeviceKey(config.device.keyFile)
-  // A zone gateway's link to its SN and its certificates, unless a role brought its own.
+  // A zone gateway's link to its SN and certificates, and its zone's services, unless a role
+  // brought its own extensions.
   const link = given == null && config.role === 'gateway' && (config.sn != null || config.acme != null)
     ? await (await import('./zone-link.ts')).createZoneLink(config, key, logger)
     : undefined
-  const extensions: ProcessExtensions = given ?? link?.extensions ?? {}
+  const services = given == null && config.role === 'gateway' && config.sysconfig != null
+    ? await (await import('./zone-services.ts')).startZoneServices(config, key, logger)
+    : undefined
+  const extensions = given ?? mergeExtensions([link?.extensions, services?.extensions])
   const registry = new TunnelRegistry()
   registry.register(tcpTunnel({ logger }))
   registry.register(tlsTunnel({ logger }))

@@ -4,7 +4,7 @@
 // reload never changes the rules under a connection that is already flowing.
 import type { Duplex } from 'node:stream'
 import type { Logger } from '../../core/logger.ts'
-import type { ChainSpec, CompiledRoute, ConnFacts, HttpRequestFacts, LocalResponse, RouteTable, ShadowWarning, UpstreamConnector } from '../types.ts'
+import type { ChainSpec, CompiledRoute, ConnFacts, HttpRequestFacts, LocalResponse, RouteTable, ServiceDecision, ShadowWarning, UpstreamConnector } from '../types.ts'
 import type { ResponseHead } from '../http/types.ts'
 import { compileTable, findShadowed } from '../table.ts'
 import { compileCidrs } from '../match/cidr.ts'
@@ -15,6 +15,9 @@ import { loadCertStore, type CertStore } from '../tls/cert-store.ts'
 import { CHAIN_ERR_TLS_NO_CERT_PROVIDER } from '../tls/errors.ts'
 import { CHAIN_ERR_ZONE_NO_RESOLVER } from '../zone/errors.ts'
 import type { ZoneResolver } from '../zone/zone.ts'
+import { createKapiAction } from '../service/kapi.ts'
+import { createAppAction, type AppRegistry, type SessionVerifier } from '../service/app.ts'
+import { CHAIN_ERR_APP_NO_REGISTRY } from '../service/errors.ts'
 
 export type ResponseFilter = (head: ResponseHead, req: HttpRequestFacts, conn: ConnFacts) => void
 export type LocalAction = (req: HttpRequestFacts, conn: ConnFacts) => Promise<LocalResponse>
@@ -26,6 +29,8 @@ export interface RouteRuntime {
   local?: LocalAction
   /** The zone action: where zones are looked up and how their upstreams are opened. */
   zone?: { resolver: ZoneResolver, open: ChainDeps['open'] }
+  /** kapi and app: the service (and head edits) for one request, or a local answer. */
+  service?: (req: HttpRequestFacts, conn: ConnFacts) => Promise<ServiceDecision>
   filter: ResponseFilter
 }
 
@@ -55,6 +60,10 @@ export interface ChainDeps {
   certs?: (id: string) => CertStore
   /** The zone registry (an SN provides it), for routes with the zone action. */
   zones?: ZoneResolver
+  /** The zone's apps (the gateway reads them from system-config), for routes with the app action. */
+  apps?: AppRegistry
+  /** Checks session tokens (the zone's token issuer), for private apps. */
+  sessions?: SessionVerifier
 }
 
 const noFilter: ResponseFilter = () => {}
@@ -109,6 +118,11 @@ async function routeRuntime (route: CompiledRoute, deps: ChainDeps): Promise<Rou
     case 'zone':
       if (deps.zones == null) throw new CHAIN_ERR_ZONE_NO_RESOLVER(`${route.chain}/${route.spec.id}`)
       return { zone: { resolver: deps.zones, open: deps.open }, filter }
+    case 'kapi':
+      return { service: createKapiAction(p.kapi, { open: deps.open, logger: log }), filter }
+    case 'app':
+      if (deps.apps == null || deps.sessions == null) throw new CHAIN_ERR_APP_NO_REGISTRY(`${route.chain}/${route.spec.id}`)
+      return { service: createAppAction(p.app, { open: deps.open, logger: log, apps: deps.apps, sessions: deps.sessions }), filter }
     case 'drop':
     case 'direct':
       return { filter }

@@ -150,6 +150,7 @@ async function runHttp (stream: Duplex, facts: ConnFacts, chain: RunnableChain, 
     route: (req: HttpRequestFacts) => chain.table.lookup({ ...conn, http: req }),
     upstream: (route: CompiledRoute) => chain.runtime(route).upstream!,
     local: async (route, req, c) => await chain.runtime(route).local!(req, c),
+    service: async (route, req, c) => await chain.runtime(route).service!(req, c),
     filterResponse: (route, head, req) => {
       if (route != null) chain.runtime(route).filter(head, req, conn)
       chain.filter(head, req, conn)

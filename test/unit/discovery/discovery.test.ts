@@ -255,3 +255,37 @@ t.test('unusable reports and non-running states are ignored', async t => {
   await until(() => resolver.resolve('web').length === 1)
   t.same(resolver.resolve('web').map(c => c.node), ['ok'])
 })
+
+t.test('a candidate that does not answer within connectTimeoutMs is failed over; aborts are TUN_ERR_ABORTED', async t => {
+  const store = openStore(t)
+  const source = fromStore(store)
+  const resolver = createServiceResolver({ source, localNode: 'gw', logger })
+  t.teardown(() => resolver.stop())
+  const net = await network(t)
+  const good = await namedServer(t, 'good')
+  // A black hole: this local instance's connect never completes (it only ends on abort).
+  const silent = await closedPort()
+  const open = async (url: string, options: { signal: AbortSignal }) => url.endsWith(`:${silent}`)
+    ? await new Promise<never>((_resolve, reject) => options.signal.addEventListener('abort', () => reject(options.signal.reason), { once: true }))
+    : await net.open(url, options)
+  const kind = serviceTunnel({ resolver, open, logger, connectTimeoutMs: 200 })
+  await resolver.ready
+  const as = [
+    announceInstance({ source, service: 'web', node: 'gw', ports: { http: silent }, logger }),
+    announceInstance({ source, service: 'web', node: 'node2', ports: { http: good.port }, logger })
+  ]
+  t.teardown(() => Promise.all(as.map(a => a.stop())))
+  await Promise.all(as.map(a => a.written))
+  await until(() => resolver.resolve('web').length === 2)
+  const started = Date.now()
+  t.equal(await readAll(await kind.open(new URL('service://web/'), { signal: signal() })), 'good')
+  t.ok(Date.now() - started >= 190, 'waited for the connect timeout before moving on')
+
+  await t.rejects(kind.open(new URL('service://web/'), { signal: AbortSignal.abort() }), { code: 'TUN_ERR_ABORTED' })
+  const ac = new AbortController()
+  // A fresh tunnel has no cooldown yet, so it tries the black hole first and is aborted there.
+  const fresh = serviceTunnel({ resolver, open, logger, connectTimeoutMs: 5000 })
+  const pending = fresh.open(new URL('service://web/'), { signal: ac.signal })
+  setImmediate(() => ac.abort())
+  await t.rejects(pending, { code: 'TUN_ERR_ABORTED' }, 'an abort during a connect ends the open, no failover')
+})

@@ -6,7 +6,7 @@
 // Every failure before a response byte maps to an answer carrying `x-zonegate-error: <code>`;
 // after that the client connection is destroyed. serveHttp never rejects.
 import type { Duplex } from 'node:stream'
-import type { CompiledRoute, ConnFacts, HttpRequestFacts, HttpProxySpec, LocalResponse, UpstreamConnector, UpstreamGroupSpec } from '../../types.ts'
+import type { CompiledRoute, ConnFacts, HttpRequestFacts, HttpProxySpec, LocalResponse, ServiceDecision, UpstreamConnector, UpstreamGroupSpec } from '../../types.ts'
 import type { BodyFraming, RequestHead, ResponseHead } from '../types.ts'
 import type { Logger } from '../../../core/logger.ts'
 import { headerValue, parseRequestHead, requestFacts } from '../head.ts'
@@ -38,6 +38,11 @@ export interface HttpEngineDeps {
   upstream (route: CompiledRoute): UpstreamConnector
   /** Local answers for respond/redirect/serve/reject routes. */
   local (route: CompiledRoute, req: HttpRequestFacts, conn: ConnFacts): Promise<LocalResponse>
+  /**
+   * kapi/app routes: which service the request goes to (its own connector), or a local answer.
+   * Throws a coded error with httpStatus for an answer like 400/404; anything else is a 500.
+   */
+  service? (route: CompiledRoute, req: HttpRequestFacts, conn: ConnFacts): Promise<ServiceDecision>
   /** Edit a response head in place before it is written (route's then chain's post_resp_filter). Also applied to local answers. */
   filterResponse (route: CompiledRoute | undefined, head: ResponseHead, req: HttpRequestFacts): void
   /** One call per request, for the access log. */
@@ -183,6 +188,9 @@ async function serveOne (ctx: EngineContext, first: boolean): Promise<Outcome> {
       return await proxyRequest(ctx, ex, route, p.proxy)
     case 'forward':
       return await proxyRequest(ctx, ex, route, forwardSpec(p.group))
+    case 'kapi':
+    case 'app':
+      return await serveService(ctx, ex, route)
     case 'drop':
       log.status = 0
       finish(ctx, ex)
@@ -206,6 +214,25 @@ async function serveOne (ctx: EngineContext, first: boolean): Promise<Outcome> {
       return await answerLocally(ctx, ex, route, res)
     }
   }
+}
+
+/** A route whose upstream is chosen per request (kapi, app): proxy where it says, or answer here. */
+async function serveService (ctx: EngineContext, ex: Exchange, route: CompiledRoute): Promise<Outcome> {
+  const { deps } = ctx
+  let d: ServiceDecision
+  try {
+    if (deps.service === undefined) throw new CHAIN_ERR_HTTP_LOCAL_FAILED(route.spec.id)
+    d = await deps.service(route, ex.facts, ctx.conn)
+  } catch (err) {
+    if ((err as { httpStatus?: unknown }).httpStatus !== undefined) {
+      deps.logger.info({ err, route: route.spec.id, host: ex.facts.host, path: ex.facts.path }, 'service request refused')
+      return await answerLocally(ctx, ex, route, err as Error)
+    }
+    deps.logger.error({ err, route: route.spec.id }, 'service decision failed')
+    return await answerLocally(ctx, ex, route, new CHAIN_ERR_HTTP_LOCAL_FAILED(route.spec.id, { cause: err }))
+  }
+  if (d.kind === 'answer') return await answerLocally(ctx, ex, route, d.response)
+  return await proxyRequest(ctx, ex, route, d.spec, d)
 }
 
 const forwardSpecs = new WeakMap<object, HttpProxySpec>()

@@ -3,7 +3,7 @@
 // upstream stream for reuse when both sides allow it. A websocket (any Upgrade) answered with 101
 // leaves HTTP mode and splices the two streams.
 import type { Duplex } from 'node:stream'
-import type { CompiledRoute, HttpProxySpec, UpstreamConnection } from '../../types.ts'
+import type { CompiledRoute, HttpProxySpec, UpstreamConnection, UpstreamConnector } from '../../types.ts'
 import type { ResponseHead } from '../types.ts'
 import { parseResponseHead, serializeRequestHead, serializeResponseHead } from '../head.ts'
 import { responseFraming, wantsKeepAlive } from '../framing.ts'
@@ -53,11 +53,17 @@ function startPump (ex: Exchange, client: StreamReader, upstream: Duplex, idleMs
   return pump
 }
 
-export async function proxyRequest (ctx: EngineContext, ex: Exchange, route: CompiledRoute, spec: HttpProxySpec): Promise<Outcome> {
+/** For routes that choose the upstream per request (kapi, app): its connector and a last head edit. */
+export interface ProxyVia {
+  upstream: UpstreamConnector
+  editHeaders?: (headers: Array<[string, string]>) => void
+}
+
+export async function proxyRequest (ctx: EngineContext, ex: Exchange, route: CompiledRoute, spec: HttpProxySpec, via?: ProxyVia): Promise<Outcome> {
   const { deps, pool, client } = ctx
   const { head, facts } = ex
   const upgrade = isUpgrade(head)
-  const connector = deps.upstream(route)
+  const connector = via?.upstream ?? deps.upstream(route)
   const retryable = IDEMPOTENT.has(head.method) && ex.framing.kind === 'none'
   // A stream that began with a PROXY header speaks for the client that opened it: never pooled.
   const reuse = upgrade || spec.proxyProtocol != null ? undefined : (url: string): Duplex | undefined => pool.take(url)
@@ -78,6 +84,7 @@ export async function proxyRequest (ctx: EngineContext, ex: Exchange, route: Com
     ex.log.upstream = up.url
     const ur = readerFor(up.stream)
     const reqHead = upstreamRequestHead({ head, facts, conn: ctx.conn, spec, upgrade, upstreamHost: upstreamHost(up.url) })
+    via?.editHeaders?.(reqHead.headers)
     const sentAt = performance.now()
     let pump: Pump | undefined
     let resp: ResponseHead | null
