@@ -128,7 +128,7 @@ t.test('each kind of schema error, with its position', async t => {
     ['role: gateway\ndevice: { key: k }\nrtcp: { trust: { allowAny: true } }\n',
       '3:18 rtcp.trust.allowAny: unknown key "allowAny"; did you mean "allow_any"?'],
     ['role: gateway\ndevice: { key: k }\nzone: x\n',
-      '3:1 zone: unknown key "zone"; known keys: role, device, log, rtcp, stacks, chains, control, access_log, acme, sn'],
+      '3:1 zone: unknown key "zone"; known keys: role, device, log, rtcp, stacks, chains, control, access_log, acme, sn, sysconfig'],
     ['role: gateway\ndevice: { key: k }\nrtcp: { lisen: [] }\n',
       '3:9 rtcp.lisen: unknown key "lisen"; did you mean "listen"?'],
     ['role: gateway\ndevice: { key: k }\nrtcp: { targets: lopback }\n',

@@ -21,6 +21,8 @@ import { proxyRequest } from './proxy.ts'
 export interface RequestLogEntry {
   route?: string
   upstream?: string
+  /** kapi/app: the instance a service:// upstream was opened to (the tunnel stream's remoteUrl). */
+  target?: string
   method: string
   host?: string
   path: string
@@ -224,8 +226,12 @@ async function serveService (ctx: EngineContext, ex: Exchange, route: CompiledRo
     if (deps.service === undefined) throw new CHAIN_ERR_HTTP_LOCAL_FAILED(route.spec.id)
     d = await deps.service(route, ex.facts, ctx.conn)
   } catch (err) {
-    if ((err as { httpStatus?: unknown }).httpStatus !== undefined) {
-      deps.logger.info({ err, route: route.spec.id, host: ex.facts.host, path: ex.facts.path }, 'service request refused')
+    const status = (err as { httpStatus?: unknown }).httpStatus
+    if (typeof status === 'number') {
+      // A client's mistake (400, 404) is routine; a registry or verifier failing (5xx) is not.
+      const fields = { err, route: route.spec.id, host: ex.facts.host, path: ex.facts.path }
+      if (status >= 500) deps.logger.warn(fields, 'service request failed')
+      else deps.logger.debug(fields, 'service request refused')
       return await answerLocally(ctx, ex, route, err as Error)
     }
     deps.logger.error({ err, route: route.spec.id }, 'service decision failed')

@@ -82,6 +82,11 @@ export async function proxyRequest (ctx: EngineContext, ex: Exchange, route: Com
       return await failBeforeResponse(ctx, ex, route, e, undefined)
     }
     ex.log.upstream = up.url
+    if (via !== undefined) {
+      // service://<svc> names no instance; the stream discovery opened knows which one it reached.
+      const remote = (up.stream as { remoteUrl?: unknown }).remoteUrl
+      if (remote instanceof URL) ex.log.target = remote.href
+    }
     const ur = readerFor(up.stream)
     const reqHead = upstreamRequestHead({ head, facts, conn: ctx.conn, spec, upgrade, upstreamHost: upstreamHost(up.url) })
     via?.editHeaders?.(reqHead.headers)

@@ -109,7 +109,7 @@ export class RawClient {
     return { status: Number(statusLine.split(' ')[1]), headers, body, head }
   }
 
-  async waitClosed (): Promise<void> { await this.#until(() => false || this.#closed, 'close').catch(() => {}) }
+  async waitClosed (): Promise<void> { await this.#until(() => this.#closed, 'close') }
 
   close (): void { this.socket.destroy() }
 }
