@@ -6,7 +6,7 @@ import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const benches = ['rtcp.ts', 'chain.ts', 'socks.ts', 'dns.ts', 'acme.ts', 'sysconfig.ts']
+const benches = ['rtcp.ts', 'chain.ts', 'socks.ts', 'dns.ts', 'acme.ts', 'sysconfig.ts', 'service.ts']
 mkdirSync(join(here, 'results'), { recursive: true })
 const file = join(here, 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`)
 const out = createWriteStream(file)

@@ -37,7 +37,7 @@ t.test('npm start: the demo comes up, answers through the relay, and stops on SI
   })
   const r = await curlText(`${url}/hello`, 15)
   t.equal(r.code, 0, r.stderr)
-  t.match(r.body, /Hello from the home machine! You reached \/hello through the SN over rtcp/)
+  t.match(r.body, /Hello from the "hello" service on the home machine: \/hello/, 'found by discovery, reached through the SN')
   const about = await curlText(`${url}/about`, 15)
   t.match(about.body, /answered by the remote gateway itself/, 'the demo\'s chain answers /about itself')
   const exited = once(demo, 'exit')

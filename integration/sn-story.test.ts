@@ -11,7 +11,7 @@ import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { X509Certificate } from 'node:crypto'
-import { zonegate, zonegateRun, keygen, writeConfig, freePort, type ZonegateProcess } from './harness/proc.ts'
+import { zonegate, zonegateRun, keygen, writeConfig, freePort, type ZonegateProcess, eventually } from './harness/proc.ts'
 import { curl, markerServer } from './harness/chain.ts'
 import { startPebble, type Pebble } from '../test/helpers/pebble.ts'
 import { dig } from '../test/helpers/dig.ts'
@@ -20,20 +20,6 @@ import { createSnClient } from '../src/zone/sn-client.ts'
 
 const DOMAIN = 'sn.test'
 const ZONE = `alice.${DOMAIN}`
-
-/** Poll `check` until it returns a value, or fail after `ms`. */
-async function eventually<T> (what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms
-  let last: unknown
-  for (;;) {
-    try {
-      const v = await check()
-      if (v !== undefined) return v
-    } catch (err) { last = err }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms${last != null ? `; last error: ${String(last)}` : ''}`)
-    await new Promise(resolve => setTimeout(resolve, 250))
-  }
-}
 
 async function status (file: string): Promise<Record<string, any>> {
   const { stdout } = await zonegateRun(['status', '-c', file])

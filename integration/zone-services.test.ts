@@ -10,7 +10,7 @@ import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { zonegate, keygen, writeConfig, freePort, type ZonegateProcess } from './harness/proc.ts'
+import { zonegate, keygen, writeConfig, freePort, type ZonegateProcess, eventually } from './harness/proc.ts'
 import { curl } from './harness/chain.ts'
 import { loadDeviceKey } from '../src/identity/key-file.ts'
 import { signJwt } from '../src/identity/jwt.ts'
@@ -18,19 +18,6 @@ import { createSysConfigClient } from '../src/sysconfig/client.ts'
 import { startEtcd } from '../test/helpers/etcd.ts'
 
 const ZONE = 'alice.test'
-
-async function eventually<T> (what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms
-  let last: unknown
-  for (;;) {
-    try {
-      const v = await check()
-      if (v !== undefined) return v
-    } catch (err) { last = err }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms${last != null ? `; last error: ${String(last)}` : ''}`)
-    await new Promise(resolve => setTimeout(resolve, 200))
-  }
-}
 
 /** An HTTP service that answers with its name and what it saw. */
 async function service (t: Test, name: string): Promise<{ port: number, seen: http.IncomingHttpHeaders[], server: http.Server }> {

@@ -83,7 +83,7 @@ const service = http.createServer((req, res) => {
     more()
     return
   }
-  res.end(`Hello from the home machine! You reached ${u.pathname} through the SN over rtcp.\n`)
+  res.end(`Hello from the "hello" service on the home machine: ${u.pathname}\n`)
 })
 service.listen(0, '127.0.0.1')
 await once(service, 'listening')
@@ -144,6 +144,12 @@ const remote = zonegate('remote', ['gateway', '-c', config('remote', {
 })])
 await home.line(l => l.msg === 'keep-tunnel up')
 const entry = new URL((await remote.line(l => l.msg === 'listening' && l.stack === 'web')).url)
+// Ready when the remote has learned of "hello" by watch and reaches it: what the first curl does.
+for (let i = 0; i < 100; i++) {
+  const ok = await fetch(`http://${entry.host}/hello`).then(r => r.status === 200, () => false)
+  if (ok) break
+  await new Promise(resolve => setTimeout(resolve, 200))
+}
 
 out(`
 zonegate demo is running on loopback (Ctrl-C stops everything).

@@ -110,3 +110,17 @@ export async function freePort (): Promise<number> {
   await new Promise<void>(resolve => srv.close(() => resolve()))
   return port
 }
+
+/** Poll `check` until it returns a value (not undefined), or fail after `ms` with the last error. */
+export async function eventually<T> (what: string, ms: number, check: () => Promise<T | undefined>, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + ms
+  let last: unknown
+  for (;;) {
+    try {
+      const v = await check()
+      if (v !== undefined) return v
+    } catch (err) { last = err }
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms${last != null ? `; last error: ${String(last)}` : ''}`)
+    await new Promise(resolve => setTimeout(resolve, everyMs))
+  }
+}

@@ -224,19 +224,22 @@ async function show (client: SnClient, values: Values, io: ZoneCommandIo): Promi
   return 0
 }
 
+/** What bind-domain and verify-domain both take: the zone, the domain and the owner's key. */
+async function domainArgs (sub: 'bind-domain' | 'verify-domain', values: Values): Promise<{ zone: string, domain: string, key: DeviceKey }> {
+  const zone = zoneOf(sub, values)
+  const domain = required(sub, values, 'domain', 'DOMAIN').toLowerCase()
+  return { zone, domain, key: await owner(sub, values) }
+}
+
 async function bindDomain (client: SnClient, values: Values, io: ZoneCommandIo): Promise<number> {
-  const zone = zoneOf('bind-domain', values)
-  const domain = required('bind-domain', values, 'domain', 'DOMAIN').toLowerCase()
-  const key = await owner('bind-domain', values)
+  const { zone, domain, key } = await domainArgs('bind-domain', values)
   const challenge = await client.bindDomain(key, zone, domain)
   io.out(`publish this TXT record, then run "zonegate zone verify-domain":\n  ${printable(challenge.txtName)} TXT "${printable(challenge.txtValue)}"\n`)
   return 0
 }
 
 async function verifyDomain (client: SnClient, values: Values, io: ZoneCommandIo): Promise<number> {
-  const zone = zoneOf('verify-domain', values)
-  const domain = required('verify-domain', values, 'domain', 'DOMAIN').toLowerCase()
-  const key = await owner('verify-domain', values)
+  const { zone, domain, key } = await domainArgs('verify-domain', values)
   const result = await client.verifyDomain(key, zone, domain)
   if (result.bound) {
     io.out(`${domain} is bound to ${zone}\n`)

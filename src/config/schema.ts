@@ -16,7 +16,7 @@ export const ROLES: readonly Role[] = Object.freeze(['gateway', 'sn'])
 export { EXPECT }
 export const LOG_LEVELS = Object.freeze(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const)
 export const TARGET_POLICIES = Object.freeze(['loopback', 'any', 'none'] as const)
-export const FORWARD_SCHEMES = Object.freeze(['tcp', 'tls', 'rtcp', 'socks', 'mem', 'internal'] as const)
+export const FORWARD_SCHEMES = Object.freeze(['tcp', 'tls', 'rtcp', 'socks', 'mem', 'internal', 'service'] as const)
 
 
 function enumOf<T extends string> (values: readonly T[], options: Record<string, unknown>): TSchema {

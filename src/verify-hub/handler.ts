@@ -5,6 +5,7 @@
 // a 500: every failure is coded, anything else is logged and answered VHUB_ERR_INTERNAL.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from '../core/logger.ts'
+import { readJsonObject, replyJson, rpcEnvelope, rpcErrorOf, type RpcBodyErrors, type RpcSeq } from '../core/json-rpc-http.ts'
 import type { TokenPair, VerifyAnswer } from './hub.ts'
 import {
   VHUB_ERR_BAD_ENVELOPE, VHUB_ERR_BAD_JSON, VHUB_ERR_BAD_PARAMS, VHUB_ERR_BODY_TOO_LARGE, VHUB_ERR_HTTP_METHOD,
@@ -28,7 +29,8 @@ export interface VerifyHubHandlerInit {
   retryAfter: (from: string) => number
 }
 
-type Seq = number | null
+// Parser messages are cut short: they quote the (untrusted) input back to the caller.
+const BODY_ERRORS: RpcBodyErrors = { BodyTooLarge: VHUB_ERR_BODY_TOO_LARGE, BadJson: VHUB_ERR_BAD_JSON, maxDetailChars: 200 }
 
 export function createVerifyHubHandler (init: VerifyHubHandlerInit): (req: IncomingMessage, res: ServerResponse) => void {
   const { hub, logger: log } = init
@@ -37,7 +39,7 @@ export function createVerifyHubHandler (init: VerifyHubHandlerInit): (req: Incom
     handle(req, res).catch(err => {
       // handle() answers every error itself; this is a last resort (e.g. a write after a reset).
       log.error({ err }, 'verify-hub request failed')
-      if (!res.headersSent) reply(res, 200, { error: { code: VHUB_ERR_INTERNAL.code, message: 'internal error' }, sys: [null] })
+      if (!res.headersSent) replyJson(res, 200, { error: { code: VHUB_ERR_INTERNAL.code, message: 'internal error' }, sys: [null] })
       else res.destroy()
     })
   }
@@ -47,24 +49,22 @@ export function createVerifyHubHandler (init: VerifyHubHandlerInit): (req: Incom
       req.resume()
       return replyError(res, new VHUB_ERR_HTTP_METHOD(String(req.method).slice(0, 16)), null, { allow: 'POST' })
     }
-    let body: unknown
+    let body: Record<string, unknown>
     try {
-      body = parseBody(await readBody(req, MAX_BODY_BYTES))
+      body = await readJsonObject(req, MAX_BODY_BYTES, BODY_ERRORS)
     } catch (err) {
       return replyError(res, err, null, (err as { code?: string }).code === VHUB_ERR_BODY_TOO_LARGE.code ? { connection: 'close' } : {})
     }
-    const env = body as { method?: unknown, params?: unknown, sys?: unknown }
-    const sys = env.sys
-    let seq: Seq = null
-    if (Array.isArray(sys) && typeof sys[0] === 'number' && Number.isSafeInteger(sys[0])) seq = sys[0]
+    const env = rpcEnvelope(body)
+    const seq = env.seq
     const from = init.clientAddress(req)
     try {
-      if (!Array.isArray(sys) || sys.length < 1 || sys.length > 2 || seq === null) {
+      if (env.sys === undefined) {
         throw new VHUB_ERR_BAD_ENVELOPE('"sys" must be [seq] with an integer seq')
       }
       const result = await call(env.method, env.params, from)
       if (res.destroyed) return
-      reply(res, 200, { result, sys: [seq] })
+      replyJson(res, 200, { result, sys: [seq] })
     } catch (err) {
       log.debug({ method: typeof env.method === 'string' ? env.method.slice(0, 64) : '?', from, code: (err as { code?: string }).code }, 'call refused')
       const headers: Record<string, string> = {}
@@ -86,16 +86,11 @@ export function createVerifyHubHandler (init: VerifyHubHandlerInit): (req: Incom
     }
   }
 
-  function replyError (res: ServerResponse, err: unknown, seq: Seq, headers: Record<string, string> = {}): void {
+  function replyError (res: ServerResponse, err: unknown, seq: RpcSeq, headers: Record<string, string> = {}): void {
     if (res.destroyed) return // the caller is gone (a reset while reading the body)
-    const code = (err as { code?: unknown }).code
-    const coded = typeof code === 'string' && code.startsWith('VHUB_ERR_')
+    const { coded, error, status } = rpcErrorOf(err, 'VHUB_ERR_', VHUB_ERR_INTERNAL)
     if (!coded) log.error({ err }, 'verify-hub call failed unexpectedly')
-    const error = coded
-      ? { code, message: (err as Error).message }
-      : { code: VHUB_ERR_INTERNAL.code, message: new VHUB_ERR_INTERNAL((err as { code?: string }).code ?? (err as Error)?.name ?? 'error').message }
-    const status = (err as { httpStatus?: unknown }).httpStatus
-    reply(res, typeof status === 'number' && coded ? status : 200, { error, sys: [seq] }, headers)
+    replyJson(res, status, { error, sys: [seq] }, headers)
   }
 }
 
@@ -103,52 +98,4 @@ export function createVerifyHubHandler (init: VerifyHubHandlerInit): (req: Incom
 function only (method: string, p: Record<string, unknown>, field: string): void {
   for (const k of Object.keys(p)) if (k !== field) throw new VHUB_ERR_BAD_PARAMS(method, `unexpected field "${k.slice(0, 64)}"`)
   if (!(field in p)) throw new VHUB_ERR_BAD_PARAMS(method, `"${field}" is required`)
-}
-
-function reply (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body)
-  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' })
-  res.end(text)
-}
-
-function readBody (req: IncomingMessage, max: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'])
-    if (Number.isFinite(declared) && declared > max) {
-      reject(new VHUB_ERR_BODY_TOO_LARGE(max))
-      return
-    }
-    const chunks: Buffer[] = []
-    let size = 0
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length
-      if (size > max) {
-        // Stop buffering at once; the 413 goes out with `connection: close`.
-        cleanup()
-        req.pause()
-        reject(new VHUB_ERR_BODY_TOO_LARGE(max))
-        return
-      }
-      chunks.push(chunk)
-    }
-    const onEnd = (): void => { cleanup(); resolve(Buffer.concat(chunks, size)) }
-    const onError = (err: Error): void => { cleanup(); reject(err) }
-    function cleanup (): void {
-      req.off('data', onData); req.off('end', onEnd); req.off('error', onError)
-    }
-    req.on('data', onData)
-    req.on('end', onEnd)
-    req.on('error', onError)
-  })
-}
-
-function parseBody (buf: Buffer): unknown {
-  let value: unknown
-  try {
-    value = JSON.parse(buf.toString('utf8'))
-  } catch (err) {
-    throw new VHUB_ERR_BAD_JSON((err as Error).message.slice(0, 200), { cause: err })
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new VHUB_ERR_BAD_JSON(`got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`)
-  return value
 }

@@ -17,7 +17,8 @@ export interface ForwardResult {
   error?: { code: string, message: string }
 }
 
-function describe (err: unknown): { code: string, message: string } {
+/** An error as a result field: its code (ERR_UNKNOWN when it has none) and message. */
+export function describeError (err: unknown): { code: string, message: string } {
   const e = err as { code?: unknown, message?: unknown } | null
   return {
     code: typeof e?.code === 'string' ? e.code : 'ERR_UNKNOWN',
@@ -40,7 +41,7 @@ export async function forwardConnection (client: Duplex, group: UpstreamConnecto
   } catch (err) {
     client.off('close', onClose)
     reset(client, err)
-    return { bytesIn: 0, bytesOut: 0, error: describe(err) }
+    return { bytesIn: 0, bytesOut: 0, error: describeError(err) }
   }
   client.off('close', onClose)
 
@@ -63,11 +64,11 @@ export async function forwardConnection (client: Duplex, group: UpstreamConnecto
     return { upstream: conn.url, bytesIn: aToB, bytesOut: bToA }
   } catch (err) {
     const e = err as Error & { aToB?: number, bToA?: number }
-    let error = describe(err)
+    let error = describeError(err)
     if (firstByteMs === undefined && firstError === 'upstream') {
       // The upstream accepted and then reset before answering: passive health counts that.
       conn.report({ ok: false })
-      error = describe(new CHAIN_ERR_UPSTREAM_RESET(conn.url, { cause: err }))
+      error = describeError(new CHAIN_ERR_UPSTREAM_RESET(conn.url, { cause: err }))
     }
     return { upstream: conn.url, bytesIn: e.aToB ?? 0, bytesOut: e.bToA ?? 0, error }
   } finally {

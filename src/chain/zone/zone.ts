@@ -15,7 +15,7 @@ import { TUN_ERR_ABORTED, TUN_ERR_CONNECT_TIMEOUT } from '../../tunnel/errors.ts
 import { resetStream } from '../../tunnel/pipe.ts'
 import { openWithin } from '../upstream/group.ts'
 import { proxyHeader } from '../upstream/proxy-header.ts'
-import { forwardConnection } from '../upstream/forward.ts'
+import { describeError, forwardConnection } from '../upstream/forward.ts'
 import { reasonOf, writeAnswer } from '../http/proxy/answer.ts'
 import { CHAIN_ERR_ZONE_NO_NAME, CHAIN_ERR_ZONE_UNKNOWN, CHAIN_ERR_ZONE_UNREACHABLE } from './errors.ts'
 
@@ -49,11 +49,6 @@ export interface ZoneResult {
   error?: { code: string, message: string }
 }
 
-function describe (err: unknown): { code: string, message: string } {
-  const e = err as { code?: unknown, message?: unknown } | null
-  return { code: typeof e?.code === 'string' ? e.code : 'ERR_UNKNOWN', message: typeof e?.message === 'string' ? e.message : String(err) }
-}
-
 /** The name a connection is routed by, and how it can be answered when that fails. */
 function nameOf (facts: ConnFacts): { mode: 'tls' | 'http' | 'other', name?: string } {
   // "alice.test." is the same name as "alice.test" (an absolute name); the registry knows the latter.
@@ -71,7 +66,7 @@ export async function runZone (client: Duplex, facts: ConnFacts, spec: ZoneSpec,
   const { mode, name } = nameOf(facts)
   const fail = async (err: Error): Promise<ZoneResult> => {
     await refuse(client, facts, mode, err)
-    return { ...(name != null ? { name } : {}), bytesIn: 0, bytesOut: 0, error: describe(err) }
+    return { ...(name != null ? { name } : {}), bytesIn: 0, bytesOut: 0, error: describeError(err) }
   }
   if (name == null) return await fail(new CHAIN_ERR_ZONE_NO_NAME(mode === 'tls' ? 'a ClientHello without SNI' : mode === 'http' ? 'a request without Host' : 'neither TLS nor HTTP'))
   let urls: readonly string[] | undefined
@@ -94,7 +89,7 @@ export async function runZone (client: Duplex, facts: ConnFacts, spec: ZoneSpec,
   } catch (err) {
     if (gone.signal.aborted || deps.signal.aborted) {
       resetStream(client)
-      return { name, bytesIn: 0, bytesOut: 0, error: describe(err) }
+      return { name, bytesIn: 0, bytesOut: 0, error: describeError(err) }
     }
     return await fail(err as Error)
   } finally {
@@ -121,7 +116,7 @@ async function connectInOrder (urls: readonly string[], name: string, spec: Zone
     } catch (err) {
       if (signal.aborted) throw new TUN_ERR_ABORTED(url, { cause: signal.reason })
       const e = timeout.signal.aborted ? timeout.signal.reason : err
-      failures.push(`${url}: ${describe(e).code}`)
+      failures.push(`${url}: ${describeError(e).code}`)
       deps.logger.debug({ upstream: url, zone: name, err: e }, 'zone upstream connect failed')
     } finally {
       clearTimeout(timer)

@@ -8,6 +8,7 @@
 // allowed, so a refused call changes nothing.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from '../../core/logger.ts'
+import { readJsonObject, replyJson, rpcEnvelope, rpcErrorOf, type RpcBodyErrors, type RpcSeq } from '../../core/json-rpc-http.ts'
 import { principalName, type Principal } from '../rules.ts'
 import type { KvStore } from '../store/types.ts'
 import type { SysConfigAuth } from './auth.ts'
@@ -33,7 +34,7 @@ export const DEFAULT_MAX_WATCH_MS = 60_000
 /** The error object on the wire; COMPACTED adds the revisions a client resyncs with. */
 export interface RpcErrorBody { code: string, message: string, oldest_revision?: number, revision?: number }
 
-type Seq = number | null
+const BODY_ERRORS: RpcBodyErrors = { BodyTooLarge: SYSCFG_ERR_BODY_TOO_LARGE, BadJson: SYSCFG_ERR_BAD_JSON }
 
 export function createSysConfigHandler (init: SysConfigHandlerInit): (req: IncomingMessage, res: ServerResponse) => void {
   const { store, auth } = init
@@ -45,7 +46,7 @@ export function createSysConfigHandler (init: SysConfigHandlerInit): (req: Incom
     handle(req, res).catch(err => {
       // handle() answers every error itself; this is a last resort (e.g. a write after a reset).
       log.error({ err }, 'system-config request failed')
-      if (!res.headersSent) reply(res, 500, { error: { code: 'SYSCFG_ERR_INTERNAL', message: 'internal error' }, sys: [null] })
+      if (!res.headersSent) replyJson(res, 500, { error: { code: 'SYSCFG_ERR_INTERNAL', message: 'internal error' }, sys: [null] })
       else res.destroy()
     })
   }
@@ -55,21 +56,19 @@ export function createSysConfigHandler (init: SysConfigHandlerInit): (req: Incom
       req.resume()
       return replyError(res, new SYSCFG_ERR_HTTP_METHOD(String(req.method)), null, { allow: 'POST' })
     }
-    let body: unknown
+    let body: Record<string, unknown>
     try {
-      body = parseBody(await readBody(req, maxBodyBytes))
+      body = await readJsonObject(req, maxBodyBytes, BODY_ERRORS)
     } catch (err) {
       return replyError(res, err, null, (err as { code?: string }).code === 'SYSCFG_ERR_BODY_TOO_LARGE' ? { connection: 'close' } : {})
     }
-    const env = body as { method?: unknown, params?: unknown, sys?: unknown }
-    const sys = env.sys
-    let seq: Seq = null
-    if (Array.isArray(sys) && typeof sys[0] === 'number' && Number.isSafeInteger(sys[0])) seq = sys[0]
+    const env = rpcEnvelope(body)
+    const { sys, seq } = env
     const started = performance.now()
     let who: Principal | undefined
     let method = typeof env.method === 'string' ? env.method.slice(0, 64) : '?'
     try {
-      if (!Array.isArray(sys) || sys.length < 1 || sys.length > 2 || seq === null) {
+      if (sys === undefined) {
         throw new SYSCFG_ERR_BAD_ENVELOPE('"sys" must be [seq, token] with an integer seq')
       }
       who = await auth.authenticate(sys[1])
@@ -78,7 +77,7 @@ export function createSysConfigHandler (init: SysConfigHandlerInit): (req: Incom
       authorize(who, call)
       const result = await execute(who, call, res)
       if (res.destroyed) return
-      reply(res, 200, { result, sys: [seq] })
+      replyJson(res, 200, { result, sys: [seq] })
       log.debug({ method, who: principalName(who), ms: Math.round(performance.now() - started) }, 'call')
     } catch (err) {
       if (res.destroyed) return
@@ -131,16 +130,12 @@ export function createSysConfigHandler (init: SysConfigHandlerInit): (req: Incom
     }
   }
 
-  function replyError (res: ServerResponse, err: unknown, seq: Seq, headers: Record<string, string> = {}): void {
+  function replyError (res: ServerResponse, err: unknown, seq: RpcSeq, headers: Record<string, string> = {}): void {
     if (res.destroyed) return // the caller is gone (a reset while reading the body)
-    const code = (err as { code?: unknown }).code
-    const coded = typeof code === 'string' && code.startsWith('SYSCFG_ERR_')
+    const { coded, error, status }: { coded: boolean, error: RpcErrorBody, status: number } = rpcErrorOf(err, 'SYSCFG_ERR_', SYSCFG_ERR_INTERNAL)
     if (!coded) log.error({ err }, 'system-config call failed unexpectedly')
-    const error: RpcErrorBody = coded
-      ? { code, message: (err as Error).message }
-      : { code: 'SYSCFG_ERR_INTERNAL', message: new SYSCFG_ERR_INTERNAL((err as { code?: string }).code ?? (err as Error)?.name ?? 'error').message }
     const oldest = (err as { oldestRevision?: unknown }).oldestRevision
-    if (coded && code === 'SYSCFG_ERR_COMPACTED' && typeof oldest === 'number') {
+    if (error.code === 'SYSCFG_ERR_COMPACTED' && typeof oldest === 'number') {
       error.oldest_revision = oldest
       store.revision().then(revision => {
         finish({ ...error, revision })
@@ -151,8 +146,7 @@ export function createSysConfigHandler (init: SysConfigHandlerInit): (req: Incom
 
     function finish (e: RpcErrorBody): void {
       if (res.destroyed) return
-      const status = (err as { httpStatus?: unknown }).httpStatus
-      reply(res, typeof status === 'number' && coded ? status : 200, { error: e, sys: [seq] }, headers)
+      replyJson(res, status, { error: e, sys: [seq] }, headers)
     }
   }
 }
@@ -160,52 +154,4 @@ export function createSysConfigHandler (init: SysConfigHandlerInit): (req: Incom
 /** list('a') lists the directory 'a/' (as the store does); rules see that directory. */
 function dirOf (prefix: string): string {
   return prefix === '' || prefix.endsWith('/') ? prefix : prefix + '/'
-}
-
-function reply (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body)
-  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' })
-  res.end(text)
-}
-
-function readBody (req: IncomingMessage, max: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'])
-    if (Number.isFinite(declared) && declared > max) {
-      reject(new SYSCFG_ERR_BODY_TOO_LARGE(max))
-      return
-    }
-    const chunks: Buffer[] = []
-    let size = 0
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length
-      if (size > max) {
-        // Stop buffering at once; the 413 goes out with `connection: close`.
-        cleanup()
-        req.pause()
-        reject(new SYSCFG_ERR_BODY_TOO_LARGE(max))
-        return
-      }
-      chunks.push(chunk)
-    }
-    const onEnd = (): void => { cleanup(); resolve(Buffer.concat(chunks, size)) }
-    const onError = (err: Error): void => { cleanup(); reject(err) }
-    function cleanup (): void {
-      req.off('data', onData); req.off('end', onEnd); req.off('error', onError)
-    }
-    req.on('data', onData)
-    req.on('end', onEnd)
-    req.on('error', onError)
-  })
-}
-
-function parseBody (buf: Buffer): unknown {
-  let value: unknown
-  try {
-    value = JSON.parse(buf.toString('utf8'))
-  } catch (err) {
-    throw new SYSCFG_ERR_BAD_JSON((err as Error).message, { cause: err })
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new SYSCFG_ERR_BAD_JSON(`got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`)
-  return value
 }

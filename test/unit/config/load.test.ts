@@ -180,7 +180,7 @@ t.test('cross-references, each at its position', async t => {
       '5:11 stacks[1].id: duplicate stack id "a"'],
     ['stacks:\n  - { id: a, listen: "127.0.0.1:1", forward: "mem://x" }\n  - { id: b, listen: "127.0.0.1:1", forward: "mem://x" }\n',
       '5:22 stacks[1].listen: another stack already listens on 127.0.0.1:1'],
-    ['stacks:\n  - { id: a, listen: "127.0.0.1:1", forward: "http://x:80" }\n', '4:46 stacks[0].forward: scheme "http" is not one of tcp, tls, rtcp, socks, mem, internal'],
+    ['stacks:\n  - { id: a, listen: "127.0.0.1:1", forward: "http://x:80" }\n', '4:46 stacks[0].forward: scheme "http" is not one of tcp, tls, rtcp, socks, mem, internal, service'],
     ['stacks:\n  - { id: a, listen: "127.0.0.1:1", forward: "nonsense" }\n',
       '4:46 stacks[0].forward: must be a tunnel URL such as "rtcp://home/:3000" or "tcp://127.0.0.1:3000", got "nonsense"'],
     ['stacks:\n  - { id: a, listen: "127.0.0.1:1", forward: "tcp://example.net" }\n',

@@ -1,13 +1,7 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { generateKeyPairSync } from 'node:crypto'
 import { signJwt, verifyJwt } from '../../../src/identity/jwt.ts'
-import { didFromPublicKey } from '../../../src/identity/did.ts'
-
-function makeKey (): { did: string, signingKey: ReturnType<typeof generateKeyPairSync>['privateKey'] } {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519')
-  return { did: didFromPublicKey(new Uint8Array(Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url'))), signingKey: privateKey }
-}
+import { makeKey } from '../../helpers/keys.ts'
 
 const alice = makeKey()
 const mallory = makeKey()

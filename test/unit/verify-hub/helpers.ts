@@ -2,21 +2,14 @@
 // by them, and a key holder in memory (what the lead's system-config adapter does).
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { generateKeyPairSync, type KeyObject } from 'node:crypto'
-import { didFromPublicKey } from '../../../src/identity/did.ts'
+import { makeKey, type TestKey } from '../../helpers/keys.ts'
 import { signJwt } from '../../../src/identity/jwt.ts'
 import { silentLogger } from '../../../src/core/logger.ts'
 import { createVerifyHub, type VerifyHub, type VerifyHubInit } from '../../../src/verify-hub/index.ts'
 
 export const ZONE = 'alice.sn.test'
 
-export interface TestKey { did: string, signingKey: KeyObject }
-
-export function makeKey (): TestKey {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519')
-  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url')
-  return { did: didFromPublicKey(raw), signingKey: privateKey }
-}
+export { makeKey, type TestKey }
 
 export function memoryKeys (): { load (): Promise<string | undefined>, save (pem: string): Promise<void>, pem?: string, saves: number } {
   const holder = {

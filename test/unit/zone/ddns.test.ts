@@ -1,19 +1,14 @@
 // The DDNS reporter against the fake SN over HTTPS: at once, then every interval; backs off on
 // failure (capped at the interval); logs only when the SN's answer changes; stops.
 import t from 'tap'
-import { generateKeyPairSync } from 'node:crypto'
 import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pino } from 'pino'
-import { didFromPublicKey } from '../../../src/identity/did.ts'
 import { createSnClient, type DdnsAnswer } from '../../../src/zone/sn-client.ts'
 import { startDdnsReporter, type DdnsReporter } from '../../../src/zone/ddns.ts'
-import { startFakeSn, SN_DOMAIN, type TestLike } from './fake-sn.ts'
-
-function signer () {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519')
-  return { did: didFromPublicKey(new Uint8Array(Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url'))), signingKey: privateKey }
-}
+import { SN_DOMAIN } from './fake-sn.ts'
+import { makeKey } from '../../helpers/keys.ts'
+import { startRegisteredZone } from './sn-fixture.ts'
 
 function capturedLogger () {
   const lines: Array<Record<string, unknown>> = []
@@ -37,24 +32,8 @@ function next (reporter: DdnsReporter, event: 'report' | 'failure', count = 1, m
   })
 }
 
-async function setup (t: TestLike) {
-  const sn = await startFakeSn(t.testdir())
-  t.teardown(() => sn.close())
-  const owner = signer()
-  const device = signer()
-  const zone = 'alice.sn.test'
-  const connectTo = { host: '127.0.0.1', port: sn.port }
-  const admin = createSnClient({ url: sn.url, audience: SN_DOMAIN, ca: sn.ca, connectTo })
-  await admin.registerZone(owner, 'invite-1', zone)
-  await admin.putDevices(owner, zone, 1, [{ name: 'laptop', did: device.did }])
-  admin.close()
-  const client = createSnClient({ url: sn.url, audience: SN_DOMAIN, ca: sn.ca, connectTo, device, zone })
-  t.teardown(() => client.close())
-  return { sn, client, zone, device }
-}
-
 t.test('reports at once and then every interval; logs only changes', async t => {
-  const { sn, client, zone, device } = await setup(t)
+  const { sn, deviceClient: client, zone, device } = await startRegisteredZone(t, 'laptop')
   const { logger, lines } = capturedLogger()
   let addrs = ['192.0.2.10']
   const reporter = startDdnsReporter({ client, intervalMs: 30, direct: true, addrs: () => addrs, logger })
@@ -78,7 +57,7 @@ t.test('reports at once and then every interval; logs only changes', async t => 
 })
 
 t.test('failures back off exponentially, capped at the interval, then recover', async t => {
-  const { sn, client } = await setup(t)
+  const { sn, deviceClient: client } = await startRegisteredZone(t, 'laptop')
   const { logger, lines } = capturedLogger()
   sn.failNext('/v1/ddns', 5, 503, 'SN_ERR_BUSY')
   const reporter = startDdnsReporter({ client, intervalMs: 80, retryMinMs: 10, direct: false, addrs: () => [], logger })
@@ -97,7 +76,7 @@ t.test('failures back off exponentially, capped at the interval, then recover', 
 })
 
 t.test('an unreachable SN and a throwing addrs() are failures too', async t => {
-  const { client } = await setup(t)
+  const { deviceClient: client } = await startRegisteredZone(t, 'laptop')
   const { logger } = capturedLogger()
   let calls = 0
   const reporter = startDdnsReporter({ client, intervalMs: 50, retryMinMs: 5, direct: () => true, addrs: () => { if (calls++ === 0) throw new Error('no interfaces'); return ['192.0.2.1'] }, logger })
@@ -106,7 +85,7 @@ t.test('an unreachable SN and a throwing addrs() are failures too', async t => {
   t.match((err as Error).message, /no interfaces/)
   await next(reporter, 'report')
 
-  const nowhere = createSnClient({ url: 'http://127.0.0.1:1', audience: SN_DOMAIN, device: signer(), zone: 'x.sn.test' })
+  const nowhere = createSnClient({ url: 'http://127.0.0.1:1', audience: SN_DOMAIN, device: makeKey(), zone: 'x.sn.test' })
   const lost = startDdnsReporter({ client: nowhere, intervalMs: 50, retryMinMs: 5, direct: true, addrs: () => [], logger })
   t.teardown(() => lost.stop())
   const [[e2]] = await next(lost, 'failure')
@@ -114,7 +93,7 @@ t.test('an unreachable SN and a throwing addrs() are failures too', async t => {
 })
 
 t.test('stop() ends the reports', async t => {
-  const { sn, client } = await setup(t)
+  const { sn, deviceClient: client } = await startRegisteredZone(t, 'laptop')
   const reporter = startDdnsReporter({ client, intervalMs: 20, direct: true, addrs: () => [], logger: pino({ level: 'silent' }) })
   await next(reporter, 'report', 2)
   reporter.stop()

@@ -1,21 +1,14 @@
 // dns-01 through the SN: the solver publishes into the (fake) SN with the device token, and
 // snWaitDns polls a real DNS server (dns2, UDP and TCP on loopback) serving the SN's TXT records.
 import t from 'tap'
-import { generateKeyPairSync } from 'node:crypto'
 import { createServer, Packet } from 'dns2'
 import { createServer as createNetServer } from 'node:net'
 import { once } from 'node:events'
 import { createSocket } from 'node:dgram'
-import { didFromPublicKey } from '../../../src/identity/did.ts'
-import { createSnClient } from '../../../src/zone/sn-client.ts'
 import { snDns01Solver, snWaitDns } from '../../../src/zone/dns01.ts'
 import { queryTxt } from '../../../src/zone/txt-query.ts'
-import { startFakeSn, SN_DOMAIN, type FakeSn, type TestLike } from './fake-sn.ts'
-
-function signer () {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519')
-  return { did: didFromPublicKey(new Uint8Array(Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url'))), signingKey: privateKey }
-}
+import type { FakeSn, TestLike } from './fake-sn.ts'
+import { startRegisteredZone } from './sn-fixture.ts'
 
 /** A DNS server answering TXT queries from the fake SN's records (the real SN's DNS does the same from its registry). */
 async function snDns (t: TestLike, sn: FakeSn, address = '127.0.0.1') {
@@ -41,24 +34,8 @@ async function snDns (t: TestLike, sn: FakeSn, address = '127.0.0.1') {
   return { udp: { host: address, port: addrs.udp!.port }, tcp: { host: address, port: addrs.tcp!.port }, queries: () => queries }
 }
 
-async function setup (t: TestLike) {
-  const sn = await startFakeSn(t.testdir())
-  t.teardown(() => sn.close())
-  const owner = signer()
-  const device = signer()
-  const zone = 'alice.sn.test'
-  const connectTo = { host: '127.0.0.1', port: sn.port }
-  const admin = createSnClient({ url: sn.url, audience: SN_DOMAIN, ca: sn.ca, connectTo })
-  await admin.registerZone(owner, 'invite-1', zone)
-  await admin.putDevices(owner, zone, 1, [{ name: 'gw', did: device.did }])
-  admin.close()
-  const client = createSnClient({ url: sn.url, audience: SN_DOMAIN, ca: sn.ca, connectTo, device, zone })
-  t.teardown(() => client.close())
-  return { sn, client, zone }
-}
-
 t.test('publish and remove go to the SN with the device token', async t => {
-  const { sn, client, zone } = await setup(t)
+  const { sn, deviceClient: client, zone } = await startRegisteredZone(t, 'gw')
   const solver = snDns01Solver(client)
   const fqdn = `_acme-challenge.${zone}`
   await solver.publish(fqdn, 'token-a')
@@ -71,7 +48,7 @@ t.test('publish and remove go to the SN with the device token', async t => {
 
 for (const protocol of ['udp', 'tcp'] as const) {
   t.test(`waitDns over ${protocol} resolves once the SN serves the value`, async t => {
-    const { sn, client, zone } = await setup(t)
+    const { sn, deviceClient: client, zone } = await startRegisteredZone(t, 'gw')
     const dns = await snDns(t, sn)
     const fqdn = `_acme-challenge.${zone}`
     const waitDns = snWaitDns(dns[protocol], { protocol, pollMs: 20, timeoutMs: 5000 })
@@ -87,7 +64,7 @@ for (const protocol of ['udp', 'tcp'] as const) {
 }
 
 t.test('waitDns gives up with ZONE_ERR_DNS_TIMEOUT and honours the abort signal', async t => {
-  const { sn, zone } = await setup(t)
+  const { sn, zone } = await startRegisteredZone(t, 'gw')
   const dns = await snDns(t, sn)
   sn.zones.get(zone)!.txt.set(`_acme-challenge.${zone}`, ['other'])
   const waitDns = snWaitDns(dns.udp, { pollMs: 20, timeoutMs: 300 })
@@ -128,7 +105,7 @@ const noIpv6 = await new Promise<string | false>(resolve => {
 })
 
 t.test('IPv6 loopback DNS server over UDP', { skip: noIpv6 }, async t => {
-  const { sn, client, zone } = await setup(t)
+  const { sn, deviceClient: client, zone } = await startRegisteredZone(t, 'gw')
   const dns = await snDns(t, sn, '::1')
   await snDns01Solver(client).publish(`_acme-challenge.${zone}`, 'v6')
   await snWaitDns(dns.udp, { timeoutMs: 3000 })(`_acme-challenge.${zone}`, 'v6', new AbortController().signal)

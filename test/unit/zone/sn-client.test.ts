@@ -1,31 +1,13 @@
 // The SN client against a real HTTPS server (a fake SN that checks every JWT with verifyJwt).
 import t from 'tap'
-import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { createServer } from 'node:http'
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
-import { didFromPublicKey } from '../../../src/identity/did.ts'
 import { createSnClient, zoneName, DEVICE_TOKEN_TTL_SECONDS } from '../../../src/zone/sn-client.ts'
 import { ZONE_ERR_SN } from '../../../src/zone/errors.ts'
-import { startFakeSn, SN_DOMAIN, type TestLike } from './fake-sn.ts'
-
-function signer (): { did: string, signingKey: KeyObject } {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519')
-  return { did: didFromPublicKey(new Uint8Array(Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url'))), signingKey: privateKey }
-}
-
-async function setup (t: TestLike) {
-  const sn = await startFakeSn(t.testdir())
-  t.teardown(() => sn.close())
-  const owner = signer()
-  const device = signer()
-  const zone = 'alice.sn.test'
-  const connectTo = { host: '127.0.0.1', port: sn.port }
-  const ownerClient = createSnClient({ url: sn.url, audience: SN_DOMAIN, ca: sn.ca, connectTo })
-  const deviceClient = createSnClient({ url: sn.url, audience: SN_DOMAIN, ca: sn.ca, connectTo, device, zone })
-  t.teardown(() => { ownerClient.close(); deviceClient.close() })
-  return { sn, owner, device, zone, ownerClient, deviceClient, connectTo }
-}
+import { SN_DOMAIN } from './fake-sn.ts'
+import { makeKey } from '../../helpers/keys.ts'
+import { startSnFixture } from './sn-fixture.ts'
 
 t.test('zoneName checks the label', async t => {
   t.equal(zoneName('alice', 'SN.test.'), 'alice.sn.test')
@@ -35,7 +17,7 @@ t.test('zoneName checks the label', async t => {
 })
 
 t.test('owner calls: register, put devices, get zone; JWTs as the contract says', async t => {
-  const { sn, owner, device, zone, ownerClient } = await setup(t)
+  const { sn, owner, device, zone, ownerClient } = await startSnFixture(t)
   t.same(await ownerClient.registerZone(owner, 'invite-1', zone), { zone, owner: owner.did })
   const reg = sn.seen.find(r => r.path === '/v1/zones')
   t.equal(reg?.issuer, owner.did, 'the proof is signed by the owner')
@@ -54,13 +36,13 @@ t.test('owner calls: register, put devices, get zone; JWTs as the contract says'
   await t.rejects(ownerClient.registerZone(owner, 'invite-1', zone), { code: 'ZONE_ERR_SN', snCode: 'SN_ERR_ZONE_TAKEN', status: 409 })
   await t.rejects(ownerClient.registerZone(owner, 'nope', 'bob.sn.test'), { code: 'ZONE_ERR_SN', snCode: 'SN_ERR_BAD_INVITE', status: 403 })
   await t.rejects(ownerClient.putDevices(owner, zone, 1, []), { code: 'ZONE_ERR_SN', snCode: 'SN_ERR_STALE_VERSION', status: 409 })
-  await t.rejects(ownerClient.putDevices(signer(), zone, 2, []), { code: 'ZONE_ERR_SN', snCode: 'SN_ERR_BAD_TOKEN' }, 'another key is not the owner')
+  await t.rejects(ownerClient.putDevices(makeKey(), zone, 2, []), { code: 'ZONE_ERR_SN', snCode: 'SN_ERR_BAD_TOKEN' }, 'another key is not the owner')
   const err = await ownerClient.getZone('nobody.sn.test').catch((e: unknown) => e)
   t.ok(err instanceof ZONE_ERR_SN && err.snCode === 'SN_ERR_NO_ZONE', 'instances of ZONE_ERR_SN')
 })
 
 t.test('device calls: report, TXT put and delete, with a fresh short device token each', async t => {
-  const { sn, owner, device, zone, ownerClient, deviceClient } = await setup(t)
+  const { sn, owner, device, zone, ownerClient, deviceClient } = await startSnFixture(t)
   await ownerClient.registerZone(owner, 'invite-1', zone)
   await ownerClient.putDevices(owner, zone, 1, [{ name: 'laptop', did: device.did }])
 
@@ -90,13 +72,13 @@ t.test('device calls: report, TXT put and delete, with a fresh short device toke
 })
 
 t.test('device calls need a device key and a zone', async t => {
-  const { ownerClient } = await setup(t)
+  const { ownerClient } = await startSnFixture(t)
   await t.rejects(ownerClient.report({ addrs: [], direct: false }), { code: 'ZONE_ERR_NO_DEVICE' })
   await t.rejects(ownerClient.putTxt('a', 'b'), { code: 'ZONE_ERR_NO_DEVICE' })
 })
 
 t.test('custom domains: bind, then verify (409 is "not yet", not an error)', async t => {
-  const { owner, zone, ownerClient } = await setup(t)
+  const { owner, zone, ownerClient } = await startSnFixture(t)
   await ownerClient.registerZone(owner, 'invite-1', zone)
   t.same(await ownerClient.bindDomain(owner, zone, 'pending.example'), { domain: 'pending.example', txtName: '_zonegate-challenge.pending.example', txtValue: 'v-15' })
   t.same(await ownerClient.verifyDomain(owner, zone, 'pending.example'), { domain: 'pending.example', bound: false, message: 'TXT record not found yet' })
@@ -105,7 +87,7 @@ t.test('custom domains: bind, then verify (409 is "not yet", not an error)', asy
 })
 
 t.test('TLS: the CA is per client; without it the self-signed SN is refused', async t => {
-  const { sn, connectTo } = await setup(t)
+  const { sn, connectTo } = await startSnFixture(t)
   const untrusting = createSnClient({ url: sn.url, audience: SN_DOMAIN, connectTo })
   t.teardown(() => untrusting.close())
   await t.rejects(untrusting.getZone('alice.sn.test'), { code: 'ZONE_ERR_UNREACHABLE' })
@@ -120,7 +102,7 @@ t.test('TLS: the CA is per client; without it the self-signed SN is refused', as
 })
 
 t.test('unreachable, timeout, oversized and non-JSON answers are coded errors', async t => {
-  const { sn, connectTo } = await setup(t)
+  const { sn, connectTo } = await startSnFixture(t)
   sn.hang('/v1/zones/slow.sn.test')
   const quick = createSnClient({ url: sn.url, audience: SN_DOMAIN, ca: sn.ca, connectTo, timeoutMs: 200 })
   t.teardown(() => quick.close())

@@ -2,8 +2,7 @@
 // real Ed25519 keys for the owner, two devices and a token issuer, and clients signing real JWTs.
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { generateKeyPairSync, type KeyObject } from 'node:crypto'
-import { didFromPublicKey } from '../../../../src/identity/did.ts'
+import { makeKey, type TestKey } from '../../../helpers/keys.ts'
 import { signJwt } from '../../../../src/identity/jwt.ts'
 import { silentLogger } from '../../../../src/core/logger.ts'
 import { openSqliteStore } from '../../../../src/sysconfig/store/sqlite.ts'
@@ -15,13 +14,7 @@ import { createSysConfigClient, type SysConfigClient } from '../../../../src/sys
 
 export const ZONE = 'alice.sn.test'
 
-export interface TestKey { did: string, signingKey: KeyObject }
-
-export function makeKey (): TestKey {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519')
-  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url')
-  return { did: didFromPublicKey(raw), signingKey: privateKey }
-}
+export { makeKey, type TestKey }
 
 export interface Teardown { teardown (fn: () => unknown): void }
 
