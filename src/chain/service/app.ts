@@ -61,10 +61,26 @@ export function sessionCookie (headers: ReadonlyArray<readonly [string, string]>
   return undefined
 }
 
+/**
+ * The Cookie fields without zonegate_session: the zone's session token is for the gateway alone;
+ * an app that saw it could replay it against every other app of the zone.
+ */
+export function dropSessionCookie (headers: Array<[string, string]>): void {
+  for (let i = headers.length - 1; i >= 0; i--) {
+    if (headers[i][0].toLowerCase() !== 'cookie') continue
+    const kept = headers[i][1].split(';').filter(pair => {
+      const eq = pair.indexOf('=')
+      return (eq < 0 ? pair : pair.slice(0, eq)).trim() !== SESSION_COOKIE
+    }).map(p => p.trim()).filter(p => p !== '')
+    if (kept.length === 0) headers.splice(i, 1)
+    else headers[i] = [headers[i][0], kept.join('; ')]
+  }
+}
+
 export function createAppAction (spec: AppSpec, deps: ServiceUpstreamDeps & { apps: AppRegistry, sessions: SessionVerifier }): AppAction {
   const services = serviceUpstreams(spec, deps)
   const login = compileTemplate(spec.login)
-  const anonymous = (headers: Array<[string, string]>): void => removeHeader(headers, USER_HEADER)
+  const anonymous = (headers: Array<[string, string]>): void => { removeHeader(headers, USER_HEADER); dropSessionCookie(headers) }
 
   function toLogin (req: HttpRequestFacts, conn: ConnFacts): ServiceDecision {
     const base = login.expand(req, conn)
@@ -109,7 +125,7 @@ export function createAppAction (spec: AppSpec, deps: ServiceUpstreamDeps & { ap
       kind: 'proxy',
       upstream: s.upstream,
       spec: s.spec,
-      editHeaders: (headers) => { removeHeader(headers, USER_HEADER); headers.push(['X-Zonegate-User', user]) }
+      editHeaders: (headers) => { anonymous(headers); headers.push(['X-Zonegate-User', user]) }
     }
   }
 }

@@ -9,7 +9,7 @@ import { chain, startChains, type Harness } from '../runtime/harness.ts'
 import { RawClient, startServices, type Services } from './helpers.ts'
 import type { ProcessSpec } from '../../../../src/chain/types.ts'
 import type { AppEntry, AppRegistry, SessionVerifier } from '../../../../src/chain/service/app.ts'
-import { sessionCookie, splitAppHost } from '../../../../src/chain/service/app.ts'
+import { dropSessionCookie, sessionCookie, splitAppHost } from '../../../../src/chain/service/app.ts'
 import { compileChainSet } from '../../../../src/chain/runtime/chain-set.ts'
 import { silentLogger } from '../../../../src/core/logger.ts'
 
@@ -97,6 +97,8 @@ t.test('a private app with a valid session: proxied with x-zonegate-user set by 
   const anon = await c.request(get('priv.alice.test', '/me', 'X-Zonegate-User: alice\r\n'))
   t.equal(anon.status, 302, 'the same request without the cookie but with the header: still a login redirect')
   t.equal(s.seen.length, 2)
+  t.equal(s.seen[0].headers.cookie, 'a=1; b=2', 'the app gets its own cookies, never the zone session')
+  t.equal(s.seen[1].headers.cookie, undefined, 'a Cookie field holding only the session is dropped')
 })
 
 t.test('coded refusals: unknown app 404, no app in the Host 400, registry or verifier failing 502/503', async t => {
@@ -143,6 +145,9 @@ t.test('splitAppHost and sessionCookie', async t => {
   t.equal(sessionCookie([['cookie', 'a=1;zonegate_session=x;zonegate_session=y']]), 'x')
   t.equal(sessionCookie([['cookie', 'a=1'], ['cookie', 'zonegate_session=z']]), 'z')
   t.equal(sessionCookie([['x-cookie', 'zonegate_session=z'], ['cookie', 'xzonegate_session=z']]), undefined)
+  const h: Array<[string, string]> = [['Cookie', 'a=1;zonegate_session=x; b=2'], ['host', 'h'], ['cookie', 'zonegate_session=y']]
+  dropSessionCookie(h)
+  t.same(h, [['Cookie', 'a=1; b=2'], ['host', 'h']])
 })
 
 /** One request on its own connection; the raw answer once the gateway closes (Connection: close). */
