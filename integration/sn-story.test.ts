@@ -113,8 +113,17 @@ t.test('run your own SN: register, tunnel, DNS, certificates, public ingress, re
     sn: { url: `https://${DOMAIN}:${httpsPort}`, connect: `127.0.0.1:${httpsPort}`, ca: 'root.pem', domain: DOMAIN, zone: ZONE, dns: `127.0.0.1:${dnsPort}`, report_interval: '1s', addrs: ['127.0.0.9'] },
     acme: acme([{ id: 'zone', names: [ZONE, `*.${ZONE}`] }], 'home-acme'),
     control: { listen: `127.0.0.1:${await freePort()}` },
-    stacks: [{ id: 'https', listen: 'rtcp://local/https', chain: 'zone-tls' }],
+    stacks: [
+      { id: 'https', listen: 'rtcp://local/https', chain: 'zone-tls' },
+      { id: 'http', listen: 'rtcp://local/http', chain: 'zone-http' }
+    ],
     chains: {
+      // Plain HTTP to the zone's names, routed by Host on the SN's port 80: send browsers to https.
+      'zone-http': {
+        probe: ['proxy_protocol', 'http'],
+        trusted_proxies: ['127.0.0.1/32'],
+        routes: [{ id: 'to-https', process: { redirect: { to: 'https://{host}{uri}', status: 301 } } }]
+      },
       'zone-tls': {
         probe: ['proxy_protocol', 'tls'],
         // rtcp streams arrive with a loopback source; only trusted devices (the SN) can open them.
@@ -168,6 +177,14 @@ t.test('run your own SN: register, tunnel, DNS, certificates, public ingress, re
   const homeState = join(dir, 'home-acme')
   const chainPem = await readFile(join(homeState, 'cert', 'zone', 'chain'), 'utf8').catch(() => undefined)
   if (chainPem != null) t.ok(new X509Certificate(chainPem).subjectAltName?.includes(`*.${ZONE}`))
+
+  // Port 80, routed by Host through the zone's tunnel; a name of no zone gets a coded 404.
+  const plain = await curl(['-D', '-', '-o', '/dev/null', '--resolve', `app.${ZONE}:${httpPort}:127.0.0.1`, `http://app.${ZONE}:${httpPort}/x?y=1`])
+  t.match(plain.stdout, /^HTTP\/1\.1 301/, 'the zone answered plain HTTP itself')
+  t.match(plain.stdout, new RegExp(`location: https://app\\.${ZONE.replace(/\./g, '\\.')}(:${httpPort})?/x\\?y=1`, 'i'))
+  const none = await curl(['-D', '-', '-o', '/dev/null', '--resolve', `app.nobody.${DOMAIN}:${httpPort}:127.0.0.1`, `http://app.nobody.${DOMAIN}:${httpPort}/`])
+  t.match(none.stdout, /^HTTP\/1\.1 404/)
+  t.match(none.stdout, /x-zonegate-error: CHAIN_ERR_ZONE_UNKNOWN/i)
 
   // Another zone's device cannot change this zone's records.
   const invite2 = (await zonegateRun(['sn', '-c', snFile, 'invite', 'create'])).stdout.trim()

@@ -6,6 +6,8 @@
 //     (a local instance by tcp://127.0.0.1:<port>, a remote one by rtcp://<node>/:<port>), the
 //     zone's apps for the chain's `app` action, and session checks for private apps.
 import http from 'node:http'
+import { mkdir } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import type { Logger } from '../core/logger.ts'
 import type { GatewayConfig, SysconfigConfig } from '../config/types.ts'
 import { parseHostPort } from '../config/host-port.ts'
@@ -43,6 +45,8 @@ async function openStore (serve: NonNullable<SysconfigConfig['serve']>): Promise
     if (serve.etcd == null) throw new TypeError('sysconfig.serve.backend etcd needs sysconfig.serve.etcd.endpoints')
     return await store.openEtcdStore({ endpoints: serve.etcd.endpoints, prefix: serve.etcd.prefix })
   }
+  // system/ keys (the token issuer's signing key) live in this file: its directory is ours alone.
+  await mkdir(dirname(serve.file), { recursive: true, mode: 0o700 })
   return store.openSqliteStore({ file: serve.file })
 }
 

@@ -10,6 +10,8 @@
 //     zone its SNI or Host names.
 // The common process (stacks, chains, control API, reload) is the gateway's, with extensions.
 import http from 'node:http'
+import { mkdir } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import type { Logger } from '../core/logger.ts'
 import type { SnConfig } from '../config/types.ts'
 import { runGateway, type ProcessExtensions, type RunningGateway } from '../gateway/run.ts'
@@ -31,6 +33,8 @@ export async function runSn (config: SnConfig, { logger }: { logger: Logger }): 
   const sn = config.sn
   if (sn == null) return await runGateway(config, { logger })
   const log = logger.child({ mod: 'sn' })
+  // The store holds ACME account and certificate keys: its directory is the SN's alone.
+  await mkdir(dirname(sn.storeFile), { recursive: true, mode: 0o700 })
   const registry = openSnRegistry({
     file: sn.storeFile,
     domain: sn.domain,
