@@ -40,8 +40,8 @@ export function checkSnSections (root: Obj, report: Report, role: 'gateway' | 's
       const at = ['chains', name, 'routes', String(i), 'process']
       // Upstream kinds that exist only with the parts that provide them.
       const text = JSON.stringify(process ?? {})
-      if (text.includes('service://') && (role !== 'gateway' || root.sysconfig == null)) {
-        report(at, 'service:// upstreams are found by service discovery: add a sysconfig: section (the zone\'s system-config)')
+      if ((text.includes('service://') || process?.kapi !== undefined || process?.app !== undefined) && (role !== 'gateway' || root.sysconfig == null)) {
+        report(at, 'service:// upstreams, kapi and app are found by service discovery: add a sysconfig: section (the zone\'s system-config)')
       }
       if (text.includes('internal://') && role === 'gateway' && obj(root.sysconfig)?.serve == null) {
         report(at, 'internal:// upstreams are this process\'s own services (system_config, verify_hub): add sysconfig.serve, or use a tcp:// address')
