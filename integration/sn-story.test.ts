@@ -214,4 +214,19 @@ t.test('run your own SN: register, tunnel, DNS, certificates, public ingress, re
   t.match(r2.stdout, /^HTTP\/1\.1 200/)
   const again = await dig(dnsPort, `home.${ZONE}`, 'A', { tcp: true })
   t.equal(again.answer[0]?.data, '127.0.0.9', 'DNS over TCP after the restart')
+
+  // The denylist: denying the zone closes its open tunnel and keeps it out; allowing lets it back.
+  const downsBefore = homeGw.lines.filter(l => l.msg === 'tunnel down').length
+  const denied = JSON.parse((await zonegateRun(['sn', '-c', snFile, 'deny', 'zone', ZONE])).stdout)
+  t.equal(denied.denied, true)
+  await homeGw.waitFor(l => l.msg === 'tunnel down', 10_000, homeGw.lines.findLastIndex(l => l.msg === 'tunnel down') + 1)
+  t.ok(homeGw.lines.filter(l => l.msg === 'tunnel down').length > downsBefore, 'the SN closed the denied zone\'s tunnel')
+  const blocked = await fetchApp()
+  t.not(blocked.code, 0, 'a denied zone is not reachable')
+  await zonegateRun(['sn', '-c', snFile, 'allow', 'zone', ZONE])
+  const back = await eventually('the zone is reachable again once allowed', 20_000, async () => {
+    const r = await fetchApp()
+    return r.code === 0 && r.stdout.includes('home-app') ? r : undefined
+  })
+  t.match(back.stdout, /^HTTP\/1\.1 200/)
 })

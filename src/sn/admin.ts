@@ -10,7 +10,8 @@ function kindOf (v: unknown): 'zone' | 'device' | undefined {
   return v === 'zone' || v === 'device' ? v : undefined
 }
 
-export function snAdmin (registry: SnRegistry): AdminHandler {
+/** `onDenied` ends what a denied device (or every device of a denied zone) still has open. */
+export function snAdmin (registry: SnRegistry, onDenied: (dids: string[]) => Promise<void> = async () => {}): AdminHandler {
   return async (action, body) => {
     switch (action) {
       case 'invite/create': {
@@ -34,8 +35,14 @@ export function snAdmin (registry: SnRegistry): AdminHandler {
       case 'allow': {
         const kind = kindOf(body.kind)
         if (kind == null || typeof body.id !== 'string' || body.id === '') return bad('kind (zone or device) and id are required')
-        if (action === 'deny') registry.deny(kind, body.id)
-        else registry.allow(kind, body.id)
+        if (action === 'deny') {
+          registry.deny(kind, body.id)
+          // Admission is checked per handshake: tunnels that are already up are closed here.
+          const dids = kind === 'device' ? [body.id] : (registry.zoneInfo(body.id)?.devices.map(d => d.did) ?? [])
+          await onDenied(dids)
+        } else {
+          registry.allow(kind, body.id)
+        }
         return ok({ kind, id: body.id, denied: registry.isDenied(kind, body.id) })
       }
       default:

@@ -101,7 +101,16 @@ export async function runSn (config: SnConfig, { logger }: { logger: Logger }): 
           ...(acme != null ? { certificates: acme.manager.status() } : {})
         }
       }),
-      admin: snAdmin(registry),
+      admin: snAdmin(registry, async (dids) => {
+        const node = rtcp?.node
+        if (node == null) return
+        for (const did of dids) {
+          const peer = node.peers.resolve(did)
+          if (node.existingConnection(peer) == null) continue
+          log.warn({ did }, 'denied: closing its tunnel')
+          await node.host.hangUp(peer.peerId).catch(() => {})
+        }
+      }),
       stop: async () => { for (const c of cleanup.reverse()) await c() }
     }
     const running = await runGateway(config, { logger, extensions })
