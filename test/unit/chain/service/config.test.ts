@@ -10,8 +10,10 @@ const FILE = 'configs/node.yaml'
 const HEAD = 'role: gateway\ndevice: { key: k }\nstacks: [{ id: node, listen: "127.0.0.1:3180", chain: edge }]\n'
 const route = (process: string, probe = ''): string =>
   `${HEAD}chains:\n  edge:\n    ${probe}routes:\n      - { id: kapi, match: { path_prefix: /kapi/ }, process: { kapi: true } }\n      - { id: apps, process: ${process} }\n`
-const problems = (text: string): string[] => checkConfigText(text, FILE).problems.map(formatProblem)
-const load = (text: string): GatewayConfig => loadConfigText(text, FILE) as GatewayConfig
+// kapi and app need the zone's system-config; it goes last so the positions above stay put.
+const SYSCFG = 'sysconfig: { zone: alice.test, owner: did:dev:x3bN33l_3h7mbgDGxZy1vnx0gVwJ2DQro_eKqzD7tBo, node: n1, url: "http://127.0.0.1:1/kapi/system_config" }\n'
+const problems = (text: string): string[] => checkConfigText(text + SYSCFG, FILE).problems.map(formatProblem)
+const load = (text: string): GatewayConfig => loadConfigText(text + SYSCFG, FILE) as GatewayConfig
 
 t.test('short and long forms, defaults', async t => {
   const text = route('{ app: { login: "https://{zone}/login", response_timeout: 3s } }')
