@@ -143,7 +143,7 @@ async function story (t: Test, backend: { backend: 'sqlite' } | { backend: 'etcd
   const bad = await get(web1, '/page', [...appUrl, '-H', 'cookie: zonegate_session=forged.token.here'])
   t.match(bad.head, /^HTTP\/1\.1 302/, 'a forged cookie is not a session')
 
-  const loginJwt = await signJwt(ownerKey, {}, { audience: ZONE, ttlSeconds: 60 })
+  const loginJwt = await signJwt(ownerKey, { purpose: 'login' }, { audience: ZONE, ttlSeconds: 60 })
   const res = await fetch(`http://127.0.0.1:${web1}/kapi/verify_hub`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ method: 'login_by_jwt', params: { jwt: loginJwt }, sys: [1] }) })
   const pair = (await res.json() as { result?: { session_token: string } }).result
   t.ok(pair?.session_token, 'the token issuer gives a session for a login signed by the owner')

@@ -22,6 +22,8 @@ export const DEFAULT_SESSION_TTL_SECONDS = 900
 export const DEFAULT_REFRESH_TTL_SECONDS = 7 * 24 * 3600
 /** Longest lifetime of a login JWT: it is a proof of key possession, not a credential. */
 export const MAX_LOGIN_TTL_SECONDS = 300
+/** The claim a login token must carry, so a token made for something else (a system-config call) cannot log in. */
+export const LOGIN_PURPOSE = 'login'
 const CLOCK_TOLERANCE_SECONDS = 30
 // A refresh token is 32 random bytes, base64url: 43 characters.
 const REFRESH_TOKEN = /^[A-Za-z0-9_-]{43}$/
@@ -138,6 +140,7 @@ export async function createVerifyHub (init: VerifyHubInit): Promise<VerifyHub> 
       }
       const { issuer, claims } = verified
       if (claims.typ === SESSION_TYP) throw new VHUB_ERR_LOGIN_TOKEN('a session token is not a login token')
+      if (claims.purpose !== LOGIN_PURPOSE) throw new VHUB_ERR_LOGIN_TOKEN(`a login token carries the claim purpose: "${LOGIN_PURPOSE}"`)
       if (typeof claims.jti !== 'string' || claims.jti === '' || claims.jti.length > 128) throw new VHUB_ERR_LOGIN_TOKEN('no "jti" claim')
       const app = claims.app
       if (app !== undefined && (typeof app !== 'string' || !NAME_PATTERN.test(app))) throw new VHUB_ERR_LOGIN_TOKEN('the "app" claim is not a valid app id')

@@ -68,7 +68,7 @@ export async function startHub (t: Teardown, options: Partial<VerifyHubInit> = {
     owner,
     device,
     stranger,
-    loginJwt: (key, claims = {}, o = {}) => signJwt(key, claims, { audience: o.audience ?? ZONE, ttlSeconds: o.ttlSeconds ?? 60, now: options.now }),
+    loginJwt: (key, claims = {}, o = {}) => signJwt(key, { purpose: 'login', ...claims }, { audience: o.audience ?? ZONE, ttlSeconds: o.ttlSeconds ?? 60, now: options.now }),
     async call (method, params) {
       const id = ++seq
       const r = await post(JSON.stringify({ method, params, sys: [id] }))
