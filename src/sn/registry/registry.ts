@@ -47,7 +47,8 @@ class Registry implements SnRegistry {
     if (domain === undefined || !isDomainName(domain)) throw new SN_ERR_DOMAIN_INVALID(String(init.domain), 'the SN domain must be a host name')
     this.domain = domain
     this.#now = init.now ?? Date.now
-    this.#reserved = new Set(init.reservedLabels ?? DEFAULT_RESERVED)
+    // The usual service names stay reserved; a config adds the labels of its own names.
+    this.#reserved = new Set([...DEFAULT_RESERVED, ...(init.reservedLabels ?? [])])
     this.#reportTtlMs = init.reportTtlMs ?? 15 * 60_000
     this.#ownerMaxTtl = init.ownerMaxTtlSeconds ?? 3600
     this.#limits = {

@@ -83,7 +83,7 @@ export interface SnRegistryInit {
   file: string
   /** The SN's domain, e.g. "sn.test": zones are `<label>.<domain>`, and the audience of tokens. */
   domain: string
-  /** Zone labels nobody may register (the SN's own host names); defaults cover ns*, www, sn, ... */
+  /** Zone labels nobody may register besides the usual ones (ns*, www, sn, api, ...): the SN's own host names. */
   reservedLabels?: string[]
   /** Registration open when the store has no setting yet (default true). */
   registrationOpen?: boolean
