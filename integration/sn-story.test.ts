@@ -121,13 +121,12 @@ t.test('run your own SN: register, tunnel, DNS, certificates, public ingress, re
       // Plain HTTP to the zone's names, routed by Host on the SN's port 80: send browsers to https.
       'zone-http': {
         probe: ['proxy_protocol', 'http'],
-        trusted_proxies: ['127.0.0.1/32'],
+        trusted_proxies: ['sn'], // the SN's PROXY headers, on streams it opens over rtcp
         routes: [{ id: 'to-https', process: { redirect: { to: 'https://{host}{uri}', status: 301 } } }]
       },
       'zone-tls': {
         probe: ['proxy_protocol', 'tls'],
-        // rtcp streams arrive with a loopback source; only trusted devices (the SN) can open them.
-        trusted_proxies: ['127.0.0.1/32'],
+        trusted_proxies: ['sn'], // the SN's PROXY headers, on streams it opens over rtcp
         routes: [{ id: 'tls', process: { tls_terminate: { acme: 'zone' }, then: 'apps' } }]
       },
       apps: { probe: ['http'], routes: [{ id: 'app', process: { http_proxy: `tcp://127.0.0.1:${app.port}` } }] }

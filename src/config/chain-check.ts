@@ -58,7 +58,7 @@ export function checkChains (root: Obj, report: Report, urlProblem: UrlProblem):
           const m = /^(rtcp|socks):\/\/[^/]+\/?$/.exec(url)
           return m == null ? urlProblem(url) : urlProblem(url.replace(/\/?$/, m[1] === 'rtcp' ? '/:1' : '/target:1'))
         }
-    checkChain(name, chain, { names, acmeIds }, decrypted.has(name), report, check)
+    checkChain(name, chain, { names, acmeIds, peers: Object.keys(obj(obj(root.rtcp)?.peers) ?? {}) }, decrypted.has(name), report, check)
   }
 }
 
@@ -95,17 +95,18 @@ function isLoopback (host: string): boolean {
   return host === '::1' || (isIP(host) === 4 && host.startsWith('127.'))
 }
 
-interface Known { names: string[], acmeIds: string[] | undefined }
+interface Known { names: string[], acmeIds: string[] | undefined, peers: string[] }
 
 function checkChain (name: string, chain: Obj, known: Known, decrypted: boolean, report: Report, urlProblem: UrlProblem): void {
   const at = ['chains', name]
   const probes = many(chain.probe)
   if (chain.probe === undefined) probes.push('tls', 'http')
   const trusted = list(chain.trusted_proxies)
-  trusted.forEach((cidr, i) => {
-    if (typeof cidr !== 'string') return
-    const why = checkCidr(cidr)
-    if (why != null) report([...at, 'trusted_proxies', String(i)], why)
+  trusted.forEach((entry, i) => {
+    // A device (its did:dev, or the name of an rtcp peer) for streams that arrive over rtcp.
+    if (typeof entry !== 'string' || isDid(entry) || known.peers.includes(entry)) return
+    const why = checkCidr(entry)
+    if (why != null) report([...at, 'trusted_proxies', String(i)], `${why}; or name a device (did:dev or an rtcp peer) for streams that arrive over rtcp`)
   })
   if (probes.includes('proxy_protocol') && trusted.length === 0) {
     report([...at, 'probe'], 'the proxy_protocol probe needs trusted_proxies: the address ranges whose PROXY headers are believed')

@@ -75,7 +75,7 @@ export function normalizeChains (chains: Record<string, Obj>, ctx: NormalizeCont
     probe: (c.probe as ProbeName[] | undefined) ?? [...CHAIN_DEFAULTS.probe] as ProbeName[],
     probeMaxBytes: parseSize(c.probe_max_bytes ?? CHAIN_DEFAULTS.probeMaxBytes) as number,
     probeTimeoutMs: ms(c.probe_timeout, CHAIN_DEFAULTS.probeTimeout),
-    trustedProxies: many(c.trusted_proxies),
+    trustedProxies: many(c.trusted_proxies).map(t => ctx.peers.get(t) ?? t),
     routes: (c.routes as Obj[]).map((r, i) => normalizeRoute(r, i, ['chains', name, 'routes', String(i)], ctx)),
     postRespFilter: normalizeFilters(c.post_resp_filter)
   }))

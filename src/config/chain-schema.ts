@@ -252,7 +252,7 @@ export const ChainSchema = Type.Object({
   probe: Type.Optional(Type.Array(enumOf(PROBE_NAMES, 'A probe.'), { default: CHAIN_DEFAULTS.probe, description: 'What to look for in the first bytes: proxy_protocol, tls (ClientHello: SNI, ALPN), http (request line and Host).' })),
   probe_timeout: Type.Optional(Duration('How long a client has to send what the probes need.', CHAIN_DEFAULTS.probeTimeout)),
   probe_max_bytes: Type.Optional(Size('Most bytes the probes may peek at.', CHAIN_DEFAULTS.probeMaxBytes)),
-  trusted_proxies: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Address ranges whose PROXY protocol headers are believed.' })),
+  trusted_proxies: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Who may send a PROXY protocol header: address ranges for TCP connections, devices (did:dev or rtcp peer names) for streams that arrive over rtcp.' })),
   routes: Type.Array(RouteSchema, { minItems: 1, description: 'Tried in order; the first whose match holds takes the connection or request.' }),
   post_resp_filter: Filters('Edits of every HTTP response of this chain, applied in reverse order of declaration.')
 }, { ...closed, description: 'A processing chain: probe, match, process, post_resp_filter.' })

@@ -7,7 +7,7 @@ import type { Logger } from '../../core/logger.ts'
 import type { ChainSpec, CompiledRoute, ConnFacts, HttpRequestFacts, LocalResponse, RouteTable, ServiceDecision, ShadowWarning, UpstreamConnector } from '../types.ts'
 import type { ResponseHead } from '../http/types.ts'
 import { compileTable, findShadowed } from '../table.ts'
-import { compileCidrs } from '../match/cidr.ts'
+import { compileTrust, type TrustCheck } from '../match/trust.ts'
 import { createUpstreamGroup } from '../upstream/group.ts'
 import { createLocalAction } from '../actions/local.ts'
 import { compileResponseFilters } from '../filters/response-filters.ts'
@@ -38,7 +38,7 @@ export interface RunnableChain {
   readonly spec: ChainSpec
   readonly table: RouteTable
   /** True when a PROXY header from this address is believed. */
-  readonly trusted: (address: string) => boolean
+  readonly trusted: TrustCheck
   /** The chain-wide response filters. */
   readonly filter: ResponseFilter
   runtime(route: CompiledRoute): RouteRuntime
@@ -76,7 +76,7 @@ export async function compileChainSet (specs: readonly ChainSpec[], deps: ChainD
     warnings.push(...findShadowed(spec))
     const runtimes = new Map<CompiledRoute, RouteRuntime>()
     for (const route of table.routes) runtimes.set(route, await routeRuntime(route, deps))
-    const trusted = compileCidrs(spec.trustedProxies)
+    const trusted = compileTrust(spec.trustedProxies)
     chains.set(spec.name, {
       spec,
       table,

@@ -23,7 +23,8 @@ export interface ProbeInput {
   chain: ChainSpec
   facts: ConnFacts
   /** True when `address` may send a PROXY header. */
-  trusted: (address: string) => boolean
+  /** Whether a PROXY header from this address (or, over rtcp, this device) is believed. */
+  trusted: (address: string, peer?: string) => boolean
 }
 
 function bad (err: unknown): { code: string, reason: string } {
@@ -56,8 +57,8 @@ export async function probeConnection ({ stream, chain, facts, trusted }: ProbeI
       }
       if (r.status === 'need_more') return false
       if (r.status === 'done') {
-        if (!trusted(facts.source.address)) {
-          failure = { code: 'CHAIN_ERR_PROXY_UNTRUSTED', reason: `PROXY header from ${facts.source.address}, which is not in trusted_proxies` }
+        if (!trusted(facts.source.address, facts.peer)) {
+          failure = { code: 'CHAIN_ERR_PROXY_UNTRUSTED', reason: `PROXY header from ${facts.peer ?? facts.source.address}, which is not in trusted_proxies` }
           return true
         }
         if (r.header.command === 'proxy' && r.header.source != null) {
