@@ -13,7 +13,8 @@ import pino from 'pino'
 import { startPebble } from '../test/helpers/pebble.ts'
 import { startDnsServer } from '../src/sn/dns/index.ts'
 import type { DnsAuthority, DnsRecord } from '../src/sn/dns/types.ts'
-import { createAcmeManager, memoryStateStore, waitForTxt, type CertificateSpec } from '../src/acme/index.ts'
+import { createAcmeManager, memoryStateStore, type CertificateSpec } from '../src/acme/index.ts'
+import { snWaitDns } from '../src/zone/dns01.ts'
 import { benchCommit, log, missing, runBench, cleanups } from './chain/procs.ts'
 import { makeEmitter } from './chain/report.ts'
 import { median } from './chain/load.ts'
@@ -83,7 +84,7 @@ async function main (): Promise<void> {
           publish: async (token, keyAuth) => { tokens.set(token, keyAuth) },
           remove: async (token) => { tokens.delete(token) }
         },
-        waitDns: async (fqdn, value, signal) => { await waitForTxt({ host, port }, fqdn, value, { timeoutMs: 10_000, signal }) },
+        waitDns: snWaitDns({ host, port }, { timeoutMs: 10_000 }),
         logger
       })
       const started = performance.now()

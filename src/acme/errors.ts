@@ -8,7 +8,6 @@ export const ACME_ERR_BAD_STATE_KEY = createError('ACME_ERR_BAD_STATE_KEY', 'sta
 export const ACME_ERR_ORDER_FAILED = createError('ACME_ERR_ORDER_FAILED', 'order for %s failed: %s')
 export const ACME_ERR_CHALLENGE_FAILED = createError('ACME_ERR_CHALLENGE_FAILED', '%s challenge for %s failed: %s')
 export const ACME_ERR_BAD_CHAIN = createError('ACME_ERR_BAD_CHAIN', 'certificate issued for %s is unusable: %s')
-export const ACME_ERR_TXT_TIMEOUT = createError('ACME_ERR_TXT_TIMEOUT', 'TXT %s with the expected value not visible at %s within %d ms')
 export const ACME_ERR_ABORTED = createError('ACME_ERR_ABORTED', 'aborted: %s')
 export const ACME_ERR_BAD_DER = createError('ACME_ERR_BAD_DER', 'bad DER in certificate: %s')
 export const ACME_ERR_HTTP = createError('ACME_ERR_HTTP', 'GET %s failed: %s')

@@ -4,7 +4,8 @@
 import { readFile } from 'node:fs/promises'
 import type { Logger } from '../core/logger.ts'
 import type { AcmeConfig } from '../config/types.ts'
-import { createAcmeManager, waitForTxt, type AcmeManager } from '../acme/index.ts'
+import { createAcmeManager, type AcmeManager } from '../acme/index.ts'
+import { snWaitDns } from '../zone/dns01.ts'
 import { parseHostPort } from '../config/host-port.ts'
 import type { DnsServer } from './dns/index.ts'
 import type { SnRegistry } from './registry/types.ts'
@@ -35,7 +36,7 @@ export async function startSnAcme (acme: AcmeConfig, { registry, dns, logger }: 
       remove: async (token) => { registry.removeHttpChallenge(token) }
     },
     ...(hp != null && typeof hp !== 'string'
-      ? { waitDns: async (fqdn: string, value: string, signal: AbortSignal) => { await waitForTxt(hp, fqdn, value, { timeoutMs: 10_000, signal }) } }
+      ? { waitDns: snWaitDns(hp, { timeoutMs: 10_000 }) }
       : {}),
     logger
   })

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect, createServer as createTlsServer, type TLSSocket } from 'node:tls'
 import { pino, type Logger } from 'pino'
-import { createAcmeManager, fileStateStore, waitForTxt, type AcmeManagerInit } from '../../../src/acme/index.ts'
+import { createAcmeManager, fileStateStore, type AcmeManagerInit } from '../../../src/acme/index.ts'
+import { snWaitDns } from '../../../src/zone/dns01.ts'
 import { startChallTestSrv, startPebble, challDns01Solver } from '../../helpers/pebble.ts'
 import type { CertStore } from '../../../src/chain/tls/cert-store.ts'
 
@@ -32,7 +33,7 @@ function capture (): Captured {
 }
 
 const waitDns: AcmeManagerInit['waitDns'] = async (fqdn, value, signal) => {
-  await waitForTxt({ host: '127.0.0.1', port: chall.dnsPort }, fqdn, value, { timeoutMs: 10_000, signal })
+  await snWaitDns({ host: '127.0.0.1', port: chall.dnsPort }, { timeoutMs: 10_000 })(fqdn, value, signal)
 }
 
 function base (dir: string, over: Partial<AcmeManagerInit> = {}): AcmeManagerInit {

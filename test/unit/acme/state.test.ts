@@ -1,12 +1,11 @@
-// fileStateStore, the backoff schedule, and waitForTxt against a real DNS server
+// fileStateStore and the backoff schedule (waiting for TXT values: test/unit/zone/dns01.test.ts)
 // (pebble-challtestsrv on loopback).
 import t from 'tap'
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileStateStore, waitForTxt } from '../../../src/acme/index.ts'
+import { fileStateStore } from '../../../src/acme/index.ts'
 import { BACKOFF_MAX_MS, BACKOFF_MIN_MS, nextBackoff, parseBackoff } from '../../../src/acme/backoff.ts'
-import { startChallTestSrv } from '../../helpers/pebble.ts'
 
 const work = await mkdtemp(join(tmpdir(), 'acme-state-'))
 t.teardown(async () => { await rm(work, { recursive: true, force: true }) })
@@ -44,26 +43,3 @@ t.test('backoff: 1 min doubling to a 6 h cap, jitter at most 25%', async t => {
   t.equal(parseBackoff(undefined), undefined)
 })
 
-t.test('waitForTxt polls the given server until the value is there', async t => {
-  const chall = await startChallTestSrv()
-  t.teardown(() => chall.stop())
-  const server = { host: '127.0.0.1', port: chall.dnsPort }
-  const fqdn = '_acme-challenge.w.test'
-  await chall.setTxt(fqdn, 'other')
-  let done = false
-  const waiting = waitForTxt(server, fqdn, 'wanted', { timeoutMs: 10_000 }).then(() => { done = true })
-  // Only once the record exists may it resolve: set it after a first answer without it.
-  await waitForTxt(server, fqdn, 'other', { timeoutMs: 5000 })
-  t.equal(done, false)
-  await chall.setTxt(fqdn, 'wanted')
-  await waiting
-  t.equal(done, true)
-
-  const started = Date.now()
-  await t.rejects(waitForTxt(server, '_acme-challenge.none.test', 'x', { timeoutMs: 500 }), { code: 'ACME_ERR_TXT_TIMEOUT' })
-  t.ok(Date.now() - started < 3000)
-  const abort = new AbortController()
-  const aborted = waitForTxt(server, '_acme-challenge.none.test', 'x', { timeoutMs: 10_000, signal: abort.signal })
-  abort.abort()
-  await t.rejects(aborted, { code: 'ACME_ERR_ABORTED' })
-})
