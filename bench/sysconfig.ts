@@ -4,6 +4,8 @@
 // stopped by PID via test/helpers/etcd.ts) it measures get, set and tx (compare-and-set of two
 // keys, after a get: a read-modify-write) throughput, and watch latency: from just before a
 // write call to the parked watch answering with it. Each op runs at most --count operations and at most --secs seconds.
+// sqlite-rpc: the same operations through the RPC service over HTTP on loopback, each call
+// carrying the owner's EdDSA JWT (checked on every call; the client reuses a token for its life).
 // Lines: {bench:'sysconfig', backend, op, ops, ops_per_s, p50_ms, p99_ms, concurrency}.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,6 +15,16 @@ import type { KvStore } from '../src/sysconfig/store/types.ts'
 import { openSqliteStore } from '../src/sysconfig/store/sqlite.ts'
 import { openEtcdStore } from '../src/sysconfig/store/etcd.ts'
 import { startEtcd } from '../test/helpers/etcd.ts'
+import http from 'node:http'
+import { once } from 'node:events'
+import { generateKeyPairSync } from 'node:crypto'
+import pino from 'pino'
+import { didFromPublicKey } from '../src/identity/did.ts'
+import { cachedToken } from '../src/identity/jwt.ts'
+import { createSysConfigHandler, createSysConfigAuth } from '../src/sysconfig/service/index.ts'
+import { DEFAULT_RULES } from '../src/sysconfig/rules.ts'
+import { createSysConfigClient } from '../src/sysconfig/client.ts'
+import { fromClient, type DiscoverySource } from '../src/discovery/index.ts'
 
 const { values: opt } = parseArgs({
   strict: false, // bench/run.ts passes every bench the same arguments
@@ -20,7 +32,7 @@ const { values: opt } = parseArgs({
     count: { type: 'string', default: '2000' },
     secs: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '1' },
-    backends: { type: 'string', default: 'sqlite,etcd' }
+    backends: { type: 'string', default: 'sqlite,etcd,sqlite-rpc' }
   }
 })
 const COUNT = Number(opt.count); const SECS = Number(opt.secs); const CONC = Math.max(1, Number(opt.concurrency))
@@ -57,7 +69,7 @@ async function measure (backend: string, op: string, fn: (i: number) => Promise<
 }
 
 /** Write → event latency: one parked watch at a time, one write per round. */
-async function watchLatency (backend: string, store: KvStore): Promise<void> {
+async function watchLatency (backend: string, store: Ops): Promise<void> {
   const latencies: number[] = []
   const end = Date.now() + SECS * 1000
   const rounds = Math.min(COUNT, 500)
@@ -76,7 +88,10 @@ async function watchLatency (backend: string, store: KvStore): Promise<void> {
   emit(backend, 'watch_latency', latencies, performance.now() - started, 1)
 }
 
-async function run (backend: string, store: KvStore): Promise<void> {
+/** What the measurements use: a store, or the RPC client seen through the same shape. */
+type Ops = Pick<DiscoverySource, 'get' | 'set' | 'tx' | 'watch' | 'revision'>
+
+async function run (backend: string, store: Ops): Promise<void> {
   const value = 'v'.repeat(256)
   for (let i = 0; i < 100; i++) await store.set(`bench/get/${i}`, value)
   await measure(backend, 'get', async i => await store.get(`bench/get/${i % 100}`))
@@ -106,6 +121,24 @@ try {
       } finally {
         await etcd.stop()
       }
+    }
+  }
+  if (BACKENDS.includes('sqlite-rpc')) {
+    const store = openSqliteStore({ file: join(dir, 'rpc.db') })
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+    const owner = { did: didFromPublicKey(new Uint8Array(Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url'))), signingKey: privateKey }
+    const auth = createSysConfigAuth({ zone: 'bench.test', owner: owner.did, devices: () => [], issuers: [], rules: DEFAULT_RULES })
+    const server = http.createServer(createSysConfigHandler({ store, auth, logger: pino({ level: 'silent' }) }))
+    server.keepAliveTimeout = 60_000
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/kapi/system_config`
+    try {
+      await run('sqlite-rpc', fromClient(createSysConfigClient({ url, token: cachedToken(owner, 'bench.test') })))
+    } finally {
+      server.closeAllConnections()
+      server.close()
+      await store.close()
     }
   }
 } finally {

@@ -12,7 +12,7 @@ import type { Logger } from '../core/logger.ts'
 import type { GatewayConfig, SysconfigConfig } from '../config/types.ts'
 import { parseHostPort } from '../config/host-port.ts'
 import type { DeviceKey } from '../identity/key-file.ts'
-import { signJwt } from '../identity/jwt.ts'
+import { cachedToken } from '../identity/jwt.ts'
 import type { TunnelRegistry } from '../tunnel/registry.ts'
 import { internalTunnel, type InternalTunnel } from '../tunnel/internal/index.ts'
 import type { KvStore } from '../sysconfig/store/index.ts'
@@ -106,8 +106,9 @@ export async function startZoneServices (config: GatewayConfig, key: DeviceKey, 
       cleanup.push(async () => { await deriver?.stop() })
     } else {
       if (sc.url == null) throw new TypeError('sysconfig: give serve (this node keeps the store) or url (another node does)')
-      // Each call carries a fresh device token; the service checks it against the zone's devices.
-      const client = createSysConfigClient({ url: sc.url, token: async () => await signJwt(key, {}, { audience: sc.zone, ttlSeconds: 60 }) })
+      // Each call carries this device's token (reused for its life); the service checks it
+      // against the zone's devices on every call.
+      const client = createSysConfigClient({ url: sc.url, token: cachedToken(key, sc.zone) })
       source = fromClient(client)
     }
   } catch (err) {

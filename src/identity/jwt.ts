@@ -66,10 +66,38 @@ export function publicKeyObject (did: string): KeyObject {
   return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKeyFromDid(did)).toString('base64url') }, format: 'jwk' })
 }
 
+// Tokens whose signature was checked, by their exact text: a client that reuses its token (see
+// cachedToken) costs one signature check per token, not per call (Ed25519 verification is the
+// bulk of a call's CPU). Expiry, audience, lifetime and trust are still checked on every use;
+// single-use rules (jti) stay with the callers that have them.
+const VERIFIED_MAX = 4096
+const verified = new Map<string, VerifiedJwt>()
+
+function remember (token: string, v: VerifiedJwt): void {
+  if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value as string)
+  verified.set(token, v)
+}
+
+/** The checks that do not need the signature again, for a token verified before. */
+async function recheck (v: VerifiedJwt, options: VerifyOptions): Promise<VerifiedJwt> {
+  const nowS = (options.now?.() ?? Date.now()) / 1000
+  const tolerance = options.clockToleranceSeconds ?? 30
+  const { exp, iat, aud } = v.claims
+  if ((exp as number) + tolerance <= nowS) throw new ID_ERR_TOKEN_EXPIRED()
+  if (!(Array.isArray(aud) ? aud.includes(options.audience) : aud === options.audience)) throw new ID_ERR_TOKEN_AUDIENCE()
+  if (options.maxTtlSeconds !== undefined && (exp as number) - (iat as number) > options.maxTtlSeconds) {
+    throw new ID_ERR_TOKEN_TOO_LONG((exp as number) - (iat as number), options.maxTtlSeconds)
+  }
+  if (!(await options.trust(v.issuer))) throw new ID_ERR_TOKEN_UNTRUSTED(v.issuer)
+  return v
+}
+
 export async function verifyJwt (token: string, options: VerifyOptions): Promise<VerifiedJwt> {
   if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_CHARS) {
     throw new ID_ERR_TOKEN_MALFORMED('empty, not text, or longer than 16 KiB')
   }
+  const known = verified.get(token)
+  if (known !== undefined) return await recheck(known, options)
   let kid: unknown
   try {
     const header = decodeProtectedHeader(token)
@@ -97,8 +125,10 @@ export async function verifyJwt (token: string, options: VerifyOptions): Promise
   if (options.maxTtlSeconds !== undefined && (payload.exp as number) - (payload.iat as number) > options.maxTtlSeconds) {
     throw new ID_ERR_TOKEN_TOO_LONG((payload.exp as number) - (payload.iat as number), options.maxTtlSeconds)
   }
+  const result: VerifiedJwt = { issuer: kid, claims: payload as VerifiedJwt['claims'] }
+  remember(token, result)
   if (!(await options.trust(kid))) throw new ID_ERR_TOKEN_UNTRUSTED(kid)
-  return { issuer: kid, claims: payload as VerifiedJwt['claims'] }
+  return result
 }
 
 function mapJoseError (err: unknown): Error {
@@ -109,4 +139,24 @@ function mapJoseError (err: unknown): Error {
     return new ID_ERR_TOKEN_MALFORMED(`claim "${err.claim}": ${err.reason}`, { cause: err })
   }
   return new ID_ERR_TOKEN_MALFORMED((err as Error).message ?? String(err), { cause: err })
+}
+
+/**
+ * A token source for a client that calls one audience often: a token is signed once and reused
+ * until `renewBeforeSeconds` before it expires (for verifiers that do not require single-use
+ * tokens, such as system-config; the SN's API does, so its client signs each call).
+ */
+export function cachedToken (key: Signer, audience: string, ttlSeconds = 300, renewBeforeSeconds = 60): () => Promise<string> {
+  let token: string | undefined
+  let renewAt = 0
+  let pending: Promise<string> | undefined
+  return async () => {
+    if (token !== undefined && Date.now() < renewAt) return token
+    pending ??= signJwt(key, {}, { audience, ttlSeconds }).then(t => {
+      token = t
+      renewAt = Date.now() + (ttlSeconds - renewBeforeSeconds) * 1000
+      return t
+    }).finally(() => { pending = undefined })
+    return await pending
+  }
 }

@@ -36,6 +36,20 @@ t.test('each failure has its own code', async t => {
   await t.rejects(verifyJwt('x'.repeat(20_000), { audience: 'sn.test', trust: trustAlice }), { code: 'ID_ERR_TOKEN_MALFORMED' })
 })
 
+t.test('a token verified before is checked again for everything but its signature', async t => {
+  const token = await signJwt(alice, { n: 1 }, { audience: 'sn.test', ttlSeconds: 60 })
+  const first = await verifyJwt(token, { audience: 'sn.test', trust: trustAlice })
+  const again = await verifyJwt(token, { audience: 'sn.test', trust: trustAlice })
+  t.same(again, first)
+  await t.rejects(verifyJwt(token, { audience: 'other.test', trust: trustAlice }), { code: 'ID_ERR_TOKEN_AUDIENCE' })
+  await t.rejects(verifyJwt(token, { audience: 'sn.test', trust: () => false }), { code: 'ID_ERR_TOKEN_UNTRUSTED' }, 'trust is asked on every use')
+  await t.rejects(verifyJwt(token, { audience: 'sn.test', trust: trustAlice, now: () => Date.now() + 120_000 }), { code: 'ID_ERR_TOKEN_EXPIRED' })
+  await t.rejects(verifyJwt(token, { audience: 'sn.test', trust: trustAlice, maxTtlSeconds: 30 }), { code: 'ID_ERR_TOKEN_TOO_LONG' })
+  // A token that differs in one character is a different token: its signature is checked.
+  const tampered = token.slice(0, -2) + (token.endsWith('A') ? 'BB' : 'AA')
+  await t.rejects(verifyJwt(tampered, { audience: 'sn.test', trust: trustAlice }))
+})
+
 t.test('random text never verifies and always fails with a coded error', async t => {
   await fc.assert(fc.asyncProperty(fc.oneof(fc.string(), fc.base64String(), fc.tuple(fc.base64String(), fc.base64String(), fc.base64String()).map(p => p.join('.'))), async (text) => {
     try {
