@@ -43,3 +43,22 @@ export function createError<A extends unknown[] = unknown[]> (code: string, temp
 export function hasCode (err: unknown, code: string): boolean {
   return err != null && typeof err === 'object' && (err as { code?: unknown }).code === code
 }
+
+/** A coded error that also says which HTTP status an API answers it with. */
+export type HttpError = GatewayError & { readonly httpStatus: number }
+
+export interface HttpErrorClass<A extends unknown[]> extends GatewayErrorClass<A> {
+  new (...args: [...A] | [...A, { cause?: unknown }]): HttpError
+  readonly httpStatus: number
+}
+
+/** createError() plus a fixed `httpStatus` on every instance and on the class (for lookups). */
+export function createHttpError<A extends unknown[] = unknown[]> (code: string, template: string, httpStatus: number, Base?: ErrorConstructor): HttpErrorClass<A> {
+  const Coded = createError<A>(code, template, Base) as unknown as new (...args: unknown[]) => GatewayError
+  const C = class extends Coded {
+    static readonly httpStatus = httpStatus
+    readonly httpStatus: number = httpStatus
+  }
+  Object.defineProperty(C, 'name', { value: code })
+  return C as unknown as HttpErrorClass<A>
+}

@@ -1,24 +1,12 @@
 // Error registry of the SN (store, registry and its HTTP API). Each error carries the HTTP status
 // the API answers it with as `httpStatus`; the body is {"error": {"code", "message"}}.
-import { createError, type GatewayError, type GatewayErrorClass } from '../core/errors.ts'
+import { createHttpError, type HttpError, type HttpErrorClass } from '../core/errors.ts'
 
-export type SnError = GatewayError & { readonly httpStatus: number }
+export type SnError = HttpError
 
-export interface SnErrorClass<A extends unknown[]> extends GatewayErrorClass<A> {
-  new (...args: [...A] | [...A, { cause?: unknown }]): SnError
-  readonly httpStatus: number
-}
+export type SnErrorClass<A extends unknown[]> = HttpErrorClass<A>
 
-/** createError() plus a fixed `httpStatus` on every instance (and on the class). */
-function createSnError<A extends unknown[]> (code: string, template: string, httpStatus: number, Base?: ErrorConstructor): SnErrorClass<A> {
-  const Coded = createError<A>(code, template, Base) as unknown as new (...args: unknown[]) => GatewayError
-  const C = class extends Coded {
-    static readonly httpStatus = httpStatus
-    readonly httpStatus: number = httpStatus
-  }
-  Object.defineProperty(C, 'name', { value: code })
-  return C as unknown as SnErrorClass<A>
-}
+const createSnError = createHttpError
 
 // Request shape (api/).
 export const SN_ERR_BAD_JSON = createSnError<[string]>('SN_ERR_BAD_JSON', 'request body is not valid JSON: %s', 400, SyntaxError)

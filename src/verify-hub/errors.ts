@@ -1,24 +1,13 @@
 // Error registry of the zone's token issuer (verify-hub). Each code carries the HTTP status its
 // RPC answer is sent with: 200 for protocol-level answers (`{error: {code, message}}`), 400/405/
 // 413 for requests that are not valid HTTP+JSON, 429 when a client address is rate limited.
-import { createError, type GatewayError, type GatewayErrorClass } from '../core/errors.ts'
+import { createHttpError, type HttpError, type HttpErrorClass } from '../core/errors.ts'
 
-export type VerifyHubError = GatewayError & { readonly httpStatus: number }
+export type VerifyHubError = HttpError
 
-export interface VerifyHubErrorClass<A extends unknown[]> extends GatewayErrorClass<A> {
-  new (...args: [...A] | [...A, { cause?: unknown }]): VerifyHubError
-  readonly httpStatus: number
-}
+export type VerifyHubErrorClass<A extends unknown[]> = HttpErrorClass<A>
 
-function createHubError<A extends unknown[]> (code: string, template: string, httpStatus: number, Base?: ErrorConstructor): VerifyHubErrorClass<A> {
-  const Coded = createError<A>(code, template, Base) as unknown as new (...args: unknown[]) => GatewayError
-  const C = class extends Coded {
-    static readonly httpStatus = httpStatus
-    readonly httpStatus: number = httpStatus
-  }
-  Object.defineProperty(C, 'name', { value: code })
-  return C as unknown as VerifyHubErrorClass<A>
-}
+const createHubError = createHttpError
 
 // Malformed HTTP: the request never reached a method.
 export const VHUB_ERR_HTTP_METHOD = createHubError<[string]>(

@@ -2,24 +2,13 @@
 // own codes (SYSCFG_ERR_EXISTS, SYSCFG_ERR_COMPACTED, ...) live in src/sysconfig/errors.ts; the
 // service relays them to clients unchanged. Each code here carries the HTTP status it is sent
 // with: 200 for protocol-level answers, 400/405/413 for requests that are not valid HTTP+JSON.
-import { createError, type GatewayError, type GatewayErrorClass } from '../../core/errors.ts'
+import { createError, createHttpError, type HttpError, type HttpErrorClass } from '../../core/errors.ts'
 
-export type SysConfigRpcError = GatewayError & { readonly httpStatus: number }
+export type SysConfigRpcError = HttpError
 
-export interface SysConfigRpcErrorClass<A extends unknown[]> extends GatewayErrorClass<A> {
-  new (...args: [...A] | [...A, { cause?: unknown }]): SysConfigRpcError
-  readonly httpStatus: number
-}
+export type SysConfigRpcErrorClass<A extends unknown[]> = HttpErrorClass<A>
 
-function createRpcError<A extends unknown[]> (code: string, template: string, httpStatus: number, Base?: ErrorConstructor): SysConfigRpcErrorClass<A> {
-  const Coded = createError<A>(code, template, Base) as unknown as new (...args: unknown[]) => GatewayError
-  const C = class extends Coded {
-    static readonly httpStatus = httpStatus
-    readonly httpStatus: number = httpStatus
-  }
-  Object.defineProperty(C, 'name', { value: code })
-  return C as unknown as SysConfigRpcErrorClass<A>
-}
+const createRpcError = createHttpError
 
 // Malformed HTTP: the request never reached a method.
 export const SYSCFG_ERR_HTTP_METHOD = createRpcError<[string]>(
