@@ -203,9 +203,12 @@ t.test('run your own SN: register, tunnel, DNS, certificates, public ingress, re
   // Restart the SN: zones, devices, certificates survive; the home gateway comes back by itself.
   const snTunnelsBefore = homeGw.lines.filter(l => l.msg === 'tunnel up').length
   await sn.stop()
+  const restarted = Date.now()
   sn = await startSn()
   t.notOk(sn.lines.some(l => /order/.test(String(l.msg)) && l.id === 'sn'), 'the SN reuses its stored certificate')
   await homeGw.waitFor(l => l.msg === 'tunnel up', 20_000, snTunnelsBefore > 0 ? homeGw.lines.findLastIndex(l => l.msg === 'tunnel up') + 1 : 0)
+  // Spec §11 asks for every device back within 10 s of an SN restart (reported, not asserted).
+  t.comment(`the home gateway was back ${Date.now() - restarted} ms after the SN was started again`)
   const r2 = await eventually('the app answers again after the SN restart', 20_000, async () => {
     const r = await fetchApp()
     return r.code === 0 && r.stdout.includes('home-app') ? r : undefined
