@@ -33,7 +33,8 @@ const { values: opt } = parseArgs({
     transports: { type: 'string', default: 'udp' },
     'bind-threads': { type: 'string', default: '1' },
     // Internal: run only our server on this port (the bench starts itself with it).
-    serve: { type: 'string' }
+    serve: { type: 'string' },
+    'no-cache': { type: 'boolean', default: false }
   }
 })
 const NAMES = Number(opt.names); const SECS = Number(opt.secs); const CLIENTS = Number(opt.clients)
@@ -73,14 +74,16 @@ function queryFile (n: number): string {
   return lines.join('\n') + '\n'
 }
 
-async function serve (port: number): Promise<void> {
+async function serve (port: number, cache: boolean): Promise<void> {
   const { startDnsServer } = await import('../src/sn/dns/server.ts')
   const { silentLogger } = await import('../src/core/logger.ts')
   const zone = makeZone(NAMES)
   // Names with something below them, precomputed: hasDescendants is on every negative answer's path.
   const parents = new Set<string>()
   for (const name of zone.keys()) for (let d = name.indexOf('.'); d >= 0; d = name.indexOf('.', d + 1)) parents.add(name.slice(d + 1))
-  const authority: DnsAuthority = { apexes: () => [APEX], records: n => zone.get(n), hasDescendants: n => parents.has(n) }
+  // The zone never changes during the run: with a version, replies are kept by query (as the
+  // SN's registry serial allows); without one, every query is decoded, looked up and encoded.
+  const authority: DnsAuthority = { apexes: () => [APEX], records: n => zone.get(n), hasDescendants: n => parents.has(n), ...(cache ? { version: () => 1 } : {}) }
   const server = await startDnsServer({ authority, udp: [`127.0.0.1:${port}`], tcp: [`127.0.0.1:${port}`], logger: silentLogger() })
   process.on('SIGTERM', () => { void server.close().then(() => process.exit(0)) })
 }
@@ -107,11 +110,13 @@ async function main (): Promise<void> {
   const qfile = join(dir, 'queries.txt')
   writeFileSync(qfile, queryFile(NAMES))
 
-  const servers: Array<{ name: 'zonegate' | 'bind9', port: number }> = []
-  const ours = await freeDnsPort()
-  bg(process.execPath, ['--disable-warning=ExperimentalWarning', fileURLToPath(import.meta.url), '--serve', String(ours), '--names', String(NAMES)])
-  await waitPort(ours)
-  servers.push({ name: 'zonegate', port: ours })
+  const servers: Array<{ name: 'zonegate' | 'zonegate-nocache' | 'bind9', port: number }> = []
+  for (const name of ['zonegate', 'zonegate-nocache'] as const) {
+    const ours = await freeDnsPort()
+    bg(process.execPath, ['--disable-warning=ExperimentalWarning', fileURLToPath(import.meta.url), '--serve', String(ours), '--names', String(NAMES), ...(name === 'zonegate-nocache' ? ['--no-cache'] : [])])
+    await waitPort(ours)
+    servers.push({ name, port: ours })
+  }
   const needBind = missing([[NAMED, 'bind9']])
   if (needBind == null) {
     const port = await freeDnsPort()
@@ -150,14 +155,14 @@ async function main (): Promise<void> {
       })
     }
     emit('dns-ratio', { ...params, transport, bind_threads: BIND_THREADS }, 'ratio', ratio(qps('zonegate'), qps('bind9')), {
-      transport, ratio_zonegate_to_bind9: ratio(qps('zonegate'), qps('bind9'))
+      transport, ratio_zonegate_to_bind9: ratio(qps('zonegate'), qps('bind9')), ratio_without_reply_cache: ratio(qps('zonegate-nocache'), qps('bind9'))
     })
   }
 }
 
 let scratch = ''
 if (opt.serve != null) {
-  await serve(Number(opt.serve))
+  await serve(Number(opt.serve), opt['no-cache'] !== true)
 } else {
   scratch = mkdtempSync(join(tmpdir(), 'zonegate-dns-bench-'))
   // bench/run.ts runs benches in turn; a missing `dig` means no checked answers, so say so early.

@@ -111,7 +111,8 @@ export function snAuthority (registry: SnRegistry, init: SnAuthorityInit): DnsAu
     return at !== undefined && at.rest === ''
   }
 
-  return { apexes, records, hasDescendants }
+  // Every answer comes from the registry, whose serial moves with each DNS-visible change.
+  return { apexes, records, hasDescendants, version: () => view.serial() }
 }
 
 function deviceIps (d: ZoneView['devices'][number]): string[] {

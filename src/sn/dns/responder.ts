@@ -6,6 +6,7 @@ import { answerQuestion, type Answer } from './answer.ts'
 import { encodeResponse, type Response } from './encode.ts'
 import type { DnsQueryError } from './errors.ts'
 import { RCODES, CLASSIC_UDP_LIMIT, TCP_MESSAGE_LIMIT, type DnsAuthority } from './types.ts'
+import { ReplyCache, withId } from './reply-cache.ts'
 
 export type Transport = 'udp' | 'tcp'
 
@@ -60,6 +61,11 @@ export function createResponder (init: ResponderInit): Responder {
     return Math.min(Math.max(opt.udpPayloadSize, CLASSIC_UDP_LIMIT), maxUdpPayload)
   }
 
+  const cache = authority.version != null ? new ReplyCache() : undefined
+  // What the last send() wrote, for the cache.
+  let lastTruncated = false
+  let lastRcode = ''
+
   const send = (r: Response, transport: Transport, requestOpt: { udpPayloadSize: number } | undefined): Buffer => {
     let out: { buf: Buffer, truncated: boolean }
     try {
@@ -70,12 +76,24 @@ export function createResponder (init: ResponderInit): Responder {
       out = encodeResponse(r, limitFor(transport, requestOpt))
     }
     if (out.truncated) stats.truncated++
-    bump(stats.rcodes, RCODE_NAMES[r.rcode] ?? String(r.rcode))
+    lastTruncated = out.truncated
+    lastRcode = RCODE_NAMES[r.rcode] ?? String(r.rcode)
+    bump(stats.rcodes, lastRcode)
     return out.buf
   }
 
   return (msg, transport) => {
     stats.received++
+    const version = authority.version?.()
+    const key = cache != null && version != null ? cache.key(msg, transport) : undefined
+    if (key != null) {
+      const hit = cache!.get(key, version!)
+      if (hit != null) {
+        if (hit.truncated) stats.truncated++
+        bump(stats.rcodes, hit.rcode)
+        return withId(hit.buf, msg)
+      }
+    }
     let query
     try {
       query = decodeQuery(msg, maxMessageBytes)
@@ -91,16 +109,20 @@ export function createResponder (init: ResponderInit): Responder {
     }
     const q = query.question
     let answer: Answer
+    let cacheable = key != null
     try {
       answer = answerQuestion(authority, q.name, q.type, q.class)
     } catch (err) {
       // The authority is the SN's registry: a failure there is ours, not the asker's.
       logger.warn({ err, name: q.name, type: q.type }, 'DNS authority failed; answering SERVFAIL')
       answer = { rcode: RCODES.SERVFAIL, aa: false, answers: [], authorities: [] }
+      cacheable = false
     }
-    return send({
+    const reply = send({
       id: query.id, opcode: query.opcode, rd: query.rd, question: q, ...answer,
       ...(query.opt != null ? { opt: { udpPayloadSize: maxUdpPayload } } : {})
     }, transport, query.opt)
+    if (cacheable && lastRcode !== 'SERVFAIL') cache!.set(key!, version!, { buf: reply, rcode: lastRcode, truncated: lastTruncated })
+    return reply
   }
 }

@@ -17,6 +17,11 @@ export interface DnsAuthority {
   records (name: string): readonly DnsRecord[] | undefined
   /** True when some name below `name` has records (an empty non-terminal exists → NODATA, not NXDOMAIN). */
   hasDescendants (name: string): boolean
+  /**
+   * Changes whenever any answer could change (the SN: its zone serial). When given, replies are
+   * kept by their query's exact bytes until it moves; without it every query is answered afresh.
+   */
+  version? (): number
 }
 
 /** A record as it goes on the wire: the owner name is the one to write (the asker's case for direct answers). */
