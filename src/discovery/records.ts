@@ -52,12 +52,6 @@ export function parseInstanceKey (key: string): { service: string, node: string 
   return { service: m[1], node: m[2] }
 }
 
-/** The service an info key belongs to; undefined for every other key. */
-export function parseInfoKey (key: string): string | undefined {
-  const m = /^services\/([^/]+)\/info$/.exec(key)
-  return m != null && isServiceName(m[1]) ? m[1] : undefined
-}
-
 function checkPorts (ports: unknown, where: string): Record<string, number> {
   if (ports === null || typeof ports !== 'object' || Array.isArray(ports)) throw new SVC_ERR_BAD_INSTANCE(where, 'ports must be an object')
   const entries = Object.entries(ports)
