@@ -60,7 +60,7 @@ export const AcmeSchema = Type.Object({
   state: Type.Optional(Type.String({ minLength: 1, description: 'Directory for the account key, certificates and order state, relative to this file (a gateway; an SN keeps them in its store).' })),
   renew_before: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: DURATION_PATTERN })], { [EXPECT]: 'a duration such as "720h"', description: 'Renew this long before expiry. Default: a third of the certificate\'s lifetime; ACME Renewal Information wins when the CA offers it.' })),
   certificates: Type.Array(Type.Object({
-    id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: 'Name of the certificate; tls_terminate routes use it as acme: <id>.' }),
+    id: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', [EXPECT]: 'a lower-case name such as "zone" or "www"', description: 'Name of the certificate; tls_terminate routes use it as acme: <id>.' }),
     names: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'Host names, wildcards as "*.zone".' }),
     challenge: Type.Optional(Type.Union([Type.Literal('dns-01'), Type.Literal('http-01')], { default: 'dns-01', description: 'dns-01 (a gateway: through its SN; an SN: its own DNS) or http-01 (an SN on its port 80).' }))
   }, closed), { minItems: 1, description: 'Certificates to obtain and keep renewed.' })

@@ -19,6 +19,7 @@ t.test('acme: what a gateway and an SN may ask for', async t => {
   t.match(problems(SN + ACME('{ id: w, names: ["*.sn.test"], challenge: http-01 }')).join('\n'), /names\[0\]: a wildcard name needs challenge dns-01/)
   t.match(problems(SN + ACME('{ id: a, names: [sn.test] }, { id: a, names: [www.sn.test] }')).join('\n'), /certificates\[1\]\.id: certificate "a" is defined twice/)
   t.same(problems(SN + ACME('{ id: s, names: [sn.test] }, { id: w, names: [www.sn.test], challenge: http-01 }')), [], 'an SN may use both')
+  t.match(problems(SN + ACME('{ id: Web.1, names: [sn.test] }')).join('\n'), /certificates\[0\]\.id: must be a lower-case name/, 'ids follow the ACME manager\'s rule')
 })
 
 t.test('actions and upstreams that need a part of the process', async t => {
