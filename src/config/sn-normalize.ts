@@ -16,7 +16,10 @@ interface RawSn {
   registration: { open: boolean }
   report_ttl: number | string
   resolver?: string
-  limits: { registrations_per_minute: number, record_changes_per_minute: number, tunnels_per_zone_per_minute: number }
+  limits: {
+    registrations_per_minute: number, record_changes_per_minute: number, tunnels_per_zone_per_minute: number
+    zones_per_owner: number, devices_per_zone: number, txt_per_zone: number, domains_per_zone: number
+  }
 }
 
 export function normalizeSnSection (raw: RawSn, dir: string): SnSectionConfig {
@@ -42,7 +45,11 @@ export function normalizeSnSection (raw: RawSn, dir: string): SnSectionConfig {
     limits: {
       registrationsPerMinute: raw.limits.registrations_per_minute,
       recordChangesPerMinute: raw.limits.record_changes_per_minute,
-      tunnelsPerZonePerMinute: raw.limits.tunnels_per_zone_per_minute
+      tunnelsPerZonePerMinute: raw.limits.tunnels_per_zone_per_minute,
+      zonesPerOwner: raw.limits.zones_per_owner,
+      devicesPerZone: raw.limits.devices_per_zone,
+      txtPerZone: raw.limits.txt_per_zone,
+      domainsPerZone: raw.limits.domains_per_zone
     }
   }
 }

@@ -35,7 +35,11 @@ export const SnSectionSchema = Type.Object({
   limits: Type.Optional(Type.Object({
     registrations_per_minute: Type.Optional(Count('Zone registrations per client IP per minute.', 5)),
     record_changes_per_minute: Type.Optional(Count('Address reports and TXT changes per zone per minute.', 60)),
-    tunnels_per_zone_per_minute: Type.Optional(Count('New tunnels per zone per minute.', 60))
+    tunnels_per_zone_per_minute: Type.Optional(Count('New tunnels per zone per minute.', 60)),
+    zones_per_owner: Type.Optional(Count('Zones one owner key may register.', 8)),
+    devices_per_zone: Type.Optional(Count('Devices in one zone\'s signed list.', 64)),
+    txt_per_zone: Type.Optional(Count('TXT records one zone may publish at once.', 64)),
+    domains_per_zone: Type.Optional(Count('Custom domains one zone may claim.', 8))
   }, { ...closed, default: {}, description: 'Abuse controls.' }))
 }, { ...closed, description: 'What makes this process an SN: its domain, DNS, registration and ingress.' })
 

@@ -165,7 +165,15 @@ export interface SnSectionConfig {
   registrationOpen: boolean
   reportTtlMs: number
   resolver?: string
-  limits: { registrationsPerMinute: number, recordChangesPerMinute: number, tunnelsPerZonePerMinute: number }
+  limits: {
+    registrationsPerMinute: number
+    recordChangesPerMinute: number
+    tunnelsPerZonePerMinute: number
+    zonesPerOwner: number
+    devicesPerZone: number
+    txtPerZone: number
+    domainsPerZone: number
+  }
 }
 
 /** What both roles share: identity, tunnels, listeners and chains, control, logs, certificates. */

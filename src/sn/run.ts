@@ -40,6 +40,10 @@ export async function runSn (config: SnConfig, { logger }: { logger: Logger }): 
     domain: sn.domain,
     registrationOpen: sn.registrationOpen,
     reportTtlMs: sn.reportTtlMs,
+    maxZonesPerOwner: sn.limits.zonesPerOwner,
+    maxDevicesPerZone: sn.limits.devicesPerZone,
+    maxTxtPerZone: sn.limits.txtPerZone,
+    maxDomainsPerZone: sn.limits.domainsPerZone,
     reservedLabels: Object.keys(sn.names).filter(n => n.endsWith(`.${sn.domain}`)).map(n => n.slice(0, -sn.domain.length - 1)).filter(l => !l.includes('.'))
   })
   const cleanup: Array<() => Promise<void> | void> = [() => { registry.close() }]
