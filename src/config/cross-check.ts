@@ -34,9 +34,11 @@ export function crossCheck (data: unknown, report: Report, role?: 'gateway' | 's
   checkPeers(peers, report)
   checkTrust(list(obj(rtcp.trust)?.devices), names, report)
   checkLimits(rtcp, report)
-  checkStacks(list(root.stacks), peers, report)
-  checkChains(root, report, url => forwardProblem(url, peers))
-  checkSnSections(root, report, role ?? (root.role === 'sn' ? 'sn' : 'gateway'))
+  const chosen = role ?? (root.role === 'sn' ? 'sn' : 'gateway')
+  const unavailable = unavailableSchemes(root, chosen)
+  checkStacks(list(root.stacks), peers, unavailable, report)
+  checkChains(root, report, url => forwardProblem(url, peers, unavailable))
+  checkSnSections(root, report, chosen)
 }
 
 function unknownPeer (name: string, names: string[]): string {
@@ -119,7 +121,23 @@ function checkLimits (rtcp: Obj, report: Report): void {
   }
 }
 
-function checkStacks (stacks: unknown[], peers: Obj, report: Report): void {
+/**
+ * Upstream kinds that exist only with a part of the process, mapped to how to get them: service://
+ * is served by discovery (sysconfig:); internal:// by the process's own services (an SN's API, a
+ * node's system_config and verify_hub).
+ */
+function unavailableSchemes (root: Obj, role: 'gateway' | 'sn'): Readonly<Record<string, string>> {
+  const out: Record<string, string> = {}
+  if (role !== 'gateway' || root.sysconfig == null) {
+    out.service = 'service:// upstreams, kapi and app are found by service discovery: add a sysconfig: section (the zone\'s system-config)'
+  }
+  if (role === 'gateway' && obj(root.sysconfig)?.serve == null) {
+    out.internal = 'internal:// upstreams are this process\'s own services (system_config, verify_hub): add sysconfig.serve, or use a tcp:// address'
+  }
+  return out
+}
+
+function checkStacks (stacks: unknown[], peers: Obj, unavailable: Readonly<Record<string, string>>, report: Report): void {
   const ids = new Set<string>()
   const listens = new Set<string>()
   stacks.forEach((s, i) => {
@@ -142,7 +160,7 @@ function checkStacks (stacks: unknown[], peers: Obj, report: Report): void {
       listens.add(stack.listen)
     }
     if (typeof stack.forward === 'string' && stack.forward !== '') {
-      const problem = forwardProblem(stack.forward, peers)
+      const problem = forwardProblem(stack.forward, peers, unavailable)
       if (problem != null) report([...at, 'forward'], problem)
     }
   })
@@ -155,7 +173,7 @@ function tunnelListenProblem (text: string): string | undefined {
 }
 
 /** Why a stack's forward URL cannot work, or undefined when it can. */
-export function forwardProblem (text: string, peers: Obj): string | undefined {
+export function forwardProblem (text: string, peers: Obj, unavailable: Readonly<Record<string, string>> = {}): string | undefined {
   let url: URL
   try {
     url = parseTunnelUrl(text)
@@ -166,6 +184,7 @@ export function forwardProblem (text: string, peers: Obj): string | undefined {
   if (!(FORWARD_SCHEMES as readonly string[]).includes(scheme)) {
     return `scheme "${scheme}" is not one of ${FORWARD_SCHEMES.join(', ')}`
   }
+  if (Object.hasOwn(unavailable, scheme)) return unavailable[scheme]
   let target
   try {
     target = targetOf(url)

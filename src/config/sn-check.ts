@@ -1,7 +1,6 @@
 // Cross-references of the sn:, acme: and sysconfig: sections: certificate ids are unique; a
 // gateway's dns-01 certificates are published through its SN, so they need sn:; `zone` routes
-// only make sense in an SN, service:// upstreams only with a sysconfig:, internal:// ones only
-// where something serves them; addresses must parse. (That `tls_terminate: { acme: ID }` names a certificate of acme:
+// only make sense in an SN, kapi and app only with a sysconfig:; addresses must parse. (That `tls_terminate: { acme: ID }` names a certificate of acme:
 // is checked with the chains, in chain-check.ts.)
 import { isIP } from 'node:net'
 import { parseHostPort } from './host-port.ts'
@@ -38,13 +37,9 @@ export function checkSnSections (root: Obj, report: Report, role: 'gateway' | 's
     for (const [i, r] of list(obj(chain)?.routes).entries()) {
       const process = obj(obj(r)?.process)
       const at = ['chains', name, 'routes', String(i), 'process']
-      // Upstream kinds that exist only with the parts that provide them.
-      const text = JSON.stringify(process ?? {})
-      if ((text.includes('service://') || process?.kapi !== undefined || process?.app !== undefined) && (role !== 'gateway' || root.sysconfig == null)) {
+      // service:// and internal:// upstreams are checked with every upstream URL (cross-check.ts).
+      if ((process?.kapi !== undefined || process?.app !== undefined) && (role !== 'gateway' || root.sysconfig == null)) {
         report(at, 'service:// upstreams, kapi and app are found by service discovery: add a sysconfig: section (the zone\'s system-config)')
-      }
-      if (text.includes('internal://') && role === 'gateway' && obj(root.sysconfig)?.serve == null) {
-        report(at, 'internal:// upstreams are this process\'s own services (system_config, verify_hub): add sysconfig.serve, or use a tcp:// address')
       }
       if (process?.zone !== undefined && role !== 'sn') {
         report([...at, 'zone'], 'the zone action belongs to an SN (it needs the SN\'s registry of zones); a gateway forwards by name with forward:')

@@ -24,7 +24,7 @@ t.test('acme: what a gateway and an SN may ask for', async t => {
 
 t.test('actions and upstreams that need a part of the process', async t => {
   t.match(problems(GW + chain('{ zone: https }')).join('\n'), /process\.zone: the zone action belongs to an SN/)
-  t.match(problems(GW + chain('{ http_proxy: "service://hello" }')).join('\n'), /process: service:\/\/ upstreams, kapi and app are found by service discovery: add a sysconfig: section/)
+  t.match(problems(GW + chain('{ http_proxy: "service://hello" }')).join('\n'), /8:32 chains\.c\.routes\[0\]\.process\.http_proxy: service:\/\/ upstreams, kapi and app are found by service discovery: add a sysconfig: section/)
   t.match(problems(GW + chain('{ kapi: true }')).join('\n'), /add a sysconfig: section/)
   t.match(problems(GW + SYSCFG + chain('{ http_proxy: "internal://system_config" }')).join('\n'), /internal:\/\/ upstreams are this process's own services .*add sysconfig\.serve/)
   t.same(problems(GW + SYSCFG + chain('{ kapi: true }')), [], 'with a sysconfig: kapi is fine')
