@@ -52,13 +52,25 @@ export interface HttpErrorClass<A extends unknown[]> extends GatewayErrorClass<A
   readonly httpStatus: number
 }
 
+/**
+ * createError() plus one fixed number on every instance and on the class (for lookups): the wire
+ * mapping of an area's errors, such as an HTTP status or a SOCKS reply code. The caller casts the
+ * result to its own class type, which names the field.
+ */
+export function createErrorWithField (code: string, template: string, field: string, value: number, Base?: ErrorConstructor): unknown {
+  const Coded = createError(code, template, Base) as unknown as new (...args: unknown[]) => GatewayError
+  const C = class extends Coded {
+    constructor (...args: unknown[]) {
+      super(...args)
+      Object.defineProperty(this, field, { value, enumerable: true })
+    }
+  }
+  Object.defineProperty(C, field, { value })
+  Object.defineProperty(C, 'name', { value: code })
+  return C
+}
+
 /** createError() plus a fixed `httpStatus` on every instance and on the class (for lookups). */
 export function createHttpError<A extends unknown[] = unknown[]> (code: string, template: string, httpStatus: number, Base?: ErrorConstructor): HttpErrorClass<A> {
-  const Coded = createError<A>(code, template, Base) as unknown as new (...args: unknown[]) => GatewayError
-  const C = class extends Coded {
-    static readonly httpStatus = httpStatus
-    readonly httpStatus: number = httpStatus
-  }
-  Object.defineProperty(C, 'name', { value: code })
-  return C as unknown as HttpErrorClass<A>
+  return createErrorWithField(code, template, 'httpStatus', httpStatus, Base) as HttpErrorClass<A>
 }

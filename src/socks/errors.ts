@@ -1,6 +1,6 @@
 // SOCKS codec errors. Each carries its wire mapping as `socksReply` (RFC 1928 REP): a server that
 // catches one while reading a request answers with that code before closing.
-import { createError, type GatewayError, type GatewayErrorClass } from '../core/errors.ts'
+import { createError, createErrorWithField, type GatewayError, type GatewayErrorClass } from '../core/errors.ts'
 import { REPLY_CODES } from './types.ts'
 
 export type SocksError = GatewayError & { readonly socksReply: number }
@@ -12,13 +12,7 @@ export interface SocksErrorClass<A extends unknown[]> extends GatewayErrorClass<
 
 /** createError() plus a fixed `socksReply` on every instance (and on the class, for lookups). */
 function createSocksError<A extends unknown[]> (code: string, template: string, socksReply: number, Base?: ErrorConstructor): SocksErrorClass<A> {
-  const Coded = createError<A>(code, template, Base) as unknown as new (...args: unknown[]) => GatewayError
-  const C = class extends Coded {
-    static readonly socksReply = socksReply
-    readonly socksReply: number = socksReply
-  }
-  Object.defineProperty(C, 'name', { value: code })
-  return C as unknown as SocksErrorClass<A>
+  return createErrorWithField(code, template, 'socksReply', socksReply, Base) as SocksErrorClass<A>
 }
 
 const { GENERAL_FAILURE, COMMAND_NOT_SUPPORTED, ADDRESS_TYPE_NOT_SUPPORTED } = REPLY_CODES

@@ -3,24 +3,15 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { closedPort } from './free-port.ts'
 
 export interface EtcdServer { endpoint: string, pid: number, stop (): Promise<void> }
 
-async function freePort (): Promise<number> {
-  const srv = net.createServer()
-  srv.listen(0, '127.0.0.1')
-  await once(srv, 'listening')
-  const port = (srv.address() as net.AddressInfo).port
-  await new Promise<void>(resolve => srv.close(() => resolve()))
-  return port
-}
-
 export async function startEtcd (options: { bin?: string, readyTimeoutMs?: number } = {}): Promise<EtcdServer> {
   const dir = mkdtempSync(join(tmpdir(), 'zonegate-etcd-'))
-  const [client, peer] = [await freePort(), await freePort()]
+  const [client, peer] = [await closedPort(), await closedPort()]
   const clientUrl = `http://127.0.0.1:${client}`
   const peerUrl = `http://127.0.0.1:${peer}`
   const child: ChildProcess = spawn(options.bin ?? '/usr/bin/etcd', [
