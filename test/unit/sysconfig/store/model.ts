@@ -161,7 +161,10 @@ export async function crossBackendProperty (openA: () => Promise<KvStore>, openB
       const got = await storeApply(s, revs, op)
       const now = await s.revision()
       for (const k of KEYS) { const e = await s.get(k); if (e !== undefined && e.revision === now) revs.set(k, now) }
-      out.push([got.code, got.ok, now > last])
+      // Whether this op changed the store, seen through its own history: etcd's revision is
+      // cluster-wide, so a write elsewhere (a late write of an earlier test) must not count here.
+      const changed = (await s.watch('', last, { timeoutMs: 0, limit: 10_000 })).events.length > 0
+      out.push([got.code, got.ok, changed])
       last = now
     }
     const { events } = await s.watch('', start, { timeoutMs: 0, limit: 10_000 })
