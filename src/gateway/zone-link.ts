@@ -7,7 +7,8 @@ import type { Logger } from '../core/logger.ts'
 import type { GatewayConfig } from '../config/types.ts'
 import { parseHostPort } from '../config/host-port.ts'
 import type { DeviceKey } from '../identity/key-file.ts'
-import { createAcmeManager, fileStateStore, type AcmeManager } from '../acme/index.ts'
+import { fileStateStore, type AcmeManager } from '../acme/index.ts'
+import { acmeFromConfig, startIssuing } from '../acme/from-config.ts'
 import { createSnClient, type SnClient } from '../zone/sn-client.ts'
 import { startDdnsReporter, type DdnsReporter } from '../zone/ddns.ts'
 import { snDns01Solver, snWaitDns } from '../zone/dns01.ts'
@@ -28,7 +29,6 @@ function hostPort (text: string, what: string): { host: string, port: number } {
 }
 
 export async function createZoneLink (config: GatewayConfig, key: DeviceKey, logger: Logger): Promise<ZoneLink> {
-  const log = logger.child({ mod: 'zone' })
   const link = config.sn
   let client: SnClient | undefined
   let ddns: DdnsReporter | undefined
@@ -44,17 +44,9 @@ export async function createZoneLink (config: GatewayConfig, key: DeviceKey, log
   }
   let acme: AcmeManager | undefined
   if (config.acme != null) {
-    const a = config.acme
-    if (a.certificates.some(c => c.challenge === 'dns-01') && client == null) {
-      throw new TypeError('acme: dns-01 certificates of a gateway are published through its SN: add an sn: section')
-    }
-    acme = createAcmeManager({
-      directoryUrl: a.directory,
-      ...(a.email != null ? { email: a.email } : {}),
-      ...(a.caFile != null ? { caBundle: await readFile(a.caFile, 'utf8') } : {}),
-      ...(a.renewBeforeMs != null ? { renewBeforeMs: a.renewBeforeMs } : {}),
-      certificates: a.certificates,
-      state: fileStateStore(a.stateDir ?? `${config.file}.acme`),
+    // dns-01 without an SN is refused by the config check, and by the manager (ACME_ERR_NO_SOLVER).
+    acme = await acmeFromConfig(config.acme, {
+      state: fileStateStore(config.acme.stateDir ?? `${config.file}.acme`),
       ...(client != null ? { dns01: snDns01Solver(client) } : {}),
       ...(link?.dns != null ? { waitDns: snWaitDns(hostPort(link.dns, 'sn.dns')) } : {}),
       logger
@@ -85,7 +77,7 @@ export async function createZoneLink (config: GatewayConfig, key: DeviceKey, log
           logger
         })
       }
-      acme?.ensure().catch((err: unknown) => { log.error({ err }, 'certificate issuance failed; retrying with backoff') })
+      if (acme != null) startIssuing(acme, logger)
     }
   }
 }

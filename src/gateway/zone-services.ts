@@ -14,7 +14,8 @@ import { parseHostPort } from '../config/host-port.ts'
 import type { DeviceKey } from '../identity/key-file.ts'
 import { cachedToken } from '../identity/jwt.ts'
 import type { TunnelRegistry } from '../tunnel/registry.ts'
-import { internalTunnel, type InternalTunnel } from '../tunnel/internal/index.ts'
+import { internalTunnel } from '../tunnel/internal/index.ts'
+import { serveInternalHttp } from './internal-http.ts'
 import type { KvStore } from '../sysconfig/store/index.ts'
 import { createSysConfigHandler, createSysConfigAuth } from '../sysconfig/service/index.ts'
 import { DEFAULT_RULES } from '../sysconfig/rules.ts'
@@ -50,15 +51,6 @@ async function openStore (serve: NonNullable<SysconfigConfig['serve']>): Promise
   return store.openSqliteStore({ file: serve.file })
 }
 
-/** An HTTP server that listens nowhere: connections reach it through internal://<name>. */
-function internalServer (internal: InternalTunnel, name: string, handler: http.RequestListener): http.Server {
-  const server = http.createServer(handler)
-  server.headersTimeout = 10_000
-  server.requestTimeout = 120_000 // watch long-polls
-  internal.register(name, (stream) => { server.emit('connection', stream) })
-  return server
-}
-
 export async function startZoneServices (config: GatewayConfig, key: DeviceKey, logger: Logger): Promise<ZoneServices> {
   const sc = config.sysconfig!
   const log = logger.child({ mod: 'zone.services' })
@@ -85,13 +77,13 @@ export async function startZoneServices (config: GatewayConfig, key: DeviceKey, 
           logger
         })
         if ((await s.get(HUB_DID_KEY))?.value !== hub.did) await s.set(HUB_DID_KEY, hub.did)
-        const hubServer = internalServer(internal, 'verify_hub', hub.handler)
-        cleanup.push(() => { hubServer.closeAllConnections() })
+        const hubServer = serveInternalHttp(internal, 'verify_hub', hub.handler, { requestTimeoutMs: 30_000 })
+        cleanup.push(() => { hubServer.close() })
       }
       const auth = createSysConfigAuth({ zone: sc.zone, owner: sc.owner, devices: deviceList, issuers: hub != null ? [hub.did] : [], rules: DEFAULT_RULES })
       const handler = createSysConfigHandler({ store: s, auth, logger })
-      const rpc = internalServer(internal, 'system_config', handler)
-      cleanup.push(() => { rpc.closeAllConnections() })
+      const rpc = serveInternalHttp(internal, 'system_config', handler, { requestTimeoutMs: 120_000 }) // watch long-polls
+      cleanup.push(() => { rpc.close() })
       if (sc.serve.listen != null) {
         const hp = parseHostPort(sc.serve.listen, 'listen')
         if (typeof hp === 'string') throw new TypeError(`sysconfig.serve.listen ${sc.serve.listen}: ${hp}`)

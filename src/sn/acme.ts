@@ -1,10 +1,10 @@
 // The SN's own certificates: the ACME manager with the SN's store for its state, dns-01 answered
 // by its own DNS (TXT records it sets on itself) and http-01 answered by its API on the port 80
 // route. Issuance starts once the stacks listen, so an http-01 validation finds port 80 up.
-import { readFile } from 'node:fs/promises'
 import type { Logger } from '../core/logger.ts'
 import type { AcmeConfig } from '../config/types.ts'
-import { createAcmeManager, type AcmeManager } from '../acme/index.ts'
+import type { AcmeManager } from '../acme/index.ts'
+import { acmeFromConfig, startIssuing } from '../acme/from-config.ts'
 import { snWaitDns } from '../zone/dns01.ts'
 import { parseHostPort } from '../config/host-port.ts'
 import type { DnsServer } from './dns/index.ts'
@@ -17,15 +17,9 @@ export interface SnAcme {
 }
 
 export async function startSnAcme (acme: AcmeConfig, { registry, dns, logger }: { registry: SnRegistry, dns?: DnsServer, logger: Logger }): Promise<SnAcme> {
-  const caBundle = acme.caFile != null ? await readFile(acme.caFile, 'utf8') : undefined
   const ownDns = dns?.addresses.udp[0]
   const hp = ownDns != null ? parseHostPort(ownDns, 'dial') : undefined
-  const manager = createAcmeManager({
-    directoryUrl: acme.directory,
-    ...(acme.email != null ? { email: acme.email } : {}),
-    ...(caBundle != null ? { caBundle } : {}),
-    ...(acme.renewBeforeMs != null ? { renewBeforeMs: acme.renewBeforeMs } : {}),
-    certificates: acme.certificates,
+  const manager = await acmeFromConfig(acme, {
     state: registry.acmeState(),
     dns01: {
       publish: async (fqdn, value) => { registry.setOwnTxt(fqdn, value) },
@@ -35,15 +29,13 @@ export async function startSnAcme (acme: AcmeConfig, { registry, dns, logger }: 
       publish: async (token, keyAuth) => { registry.setHttpChallenge(token, keyAuth) },
       remove: async (token) => { registry.removeHttpChallenge(token) }
     },
-    ...(hp != null && typeof hp !== 'string'
-      ? { waitDns: snWaitDns(hp, { timeoutMs: 10_000 }) }
-      : {}),
+    ...(hp != null && typeof hp !== 'string' ? { waitDns: snWaitDns(hp, { timeoutMs: 10_000 }) } : {}),
     logger
   })
   return {
     manager,
     start () {
-      manager.ensure().catch((err: unknown) => { logger.error({ err, mod: 'sn.acme' }, 'certificate issuance failed; retrying with backoff') })
+      startIssuing(manager, logger)
     },
     stop () { manager.stop() }
   }

@@ -9,12 +9,13 @@
 //   - the public ingress: chains whose `zone` routes send a connection through the tunnel of the
 //     zone its SNI or Host names.
 // The common process (stacks, chains, control API, reload) is the gateway's, with extensions.
-import http from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Logger } from '../core/logger.ts'
 import type { SnConfig } from '../config/types.ts'
 import { runGateway, type ProcessExtensions, type RunningGateway } from '../gateway/run.ts'
+import { serveInternalHttp } from '../gateway/internal-http.ts'
 import { internalTunnel } from '../tunnel/internal/index.ts'
 import type { RtcpService } from '../rtcp/service.ts'
 import { openSnRegistry } from './registry/registry.ts'
@@ -60,19 +61,16 @@ export async function runSn (config: SnConfig, { logger }: { logger: Logger }): 
     if (acme != null) cleanup.push(() => { acme.stop() })
 
     const internal = internalTunnel()
-    const api = http.createServer(createSnApi(registry, {
+    const api = serveInternalHttp(internal, 'api', createSnApi(registry, {
       // Every API request reaches us through our own http_proxy (internal://api), which appends the
       // client's address to X-Forwarded-For: its last hop is the one we saw.
-      clientAddress: (req: http.IncomingMessage) => lastForwardedFor(req) ?? req.socket.remoteAddress ?? '',
+      clientAddress: (req: IncomingMessage) => lastForwardedFor(req) ?? req.socket.remoteAddress ?? '',
       resolveTxt: dnsTxtResolver(sn.resolver),
       authority,
       limits: sn.limits,
       logger: log
-    }))
-    api.headersTimeout = 10_000
-    api.requestTimeout = 30_000
-    internal.register('api', (stream) => { api.emit('connection', stream) })
-    cleanup.push(() => { api.closeAllConnections() })
+    }), { requestTimeoutMs: 30_000 })
+    cleanup.push(() => { api.close() })
 
     let rtcp: RtcpService | undefined
     const perZone = new Map<string, TokenBucket>()
@@ -127,7 +125,7 @@ export async function runSn (config: SnConfig, { logger }: { logger: Logger }): 
   }
 }
 
-function lastForwardedFor (req: http.IncomingMessage): string | undefined {
+function lastForwardedFor (req: IncomingMessage): string | undefined {
   const h = req.headers['x-forwarded-for']
   const text = Array.isArray(h) ? h.join(',') : h
   if (text == null || text === '') return undefined
