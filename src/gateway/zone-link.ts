@@ -18,8 +18,6 @@ export interface ZoneLink {
   extensions: ProcessExtensions
   /** Start reporting and issuing; called once the stacks listen. */
   start(): void
-  client?: SnClient
-  acme?: AcmeManager
 }
 
 function hostPort (text: string, what: string): { host: string, port: number } {
@@ -65,8 +63,6 @@ export async function createZoneLink (config: GatewayConfig, key: DeviceKey, log
   }
   return {
     extensions,
-    ...(client != null ? { client } : {}),
-    ...(acme != null ? { acme } : {}),
     start () {
       if (link != null && client != null) {
         ddns = startDdnsReporter({

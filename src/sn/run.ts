@@ -28,9 +28,7 @@ import { startSnAcme } from './acme.ts'
 import { dnsTxtResolver } from './resolve-txt.ts'
 import { TokenBucket } from '../rtcp/token-bucket.ts'
 
-export type RunningSn = RunningGateway & { dns?: DnsServer }
-
-export async function runSn (config: SnConfig, { logger }: { logger: Logger }): Promise<RunningSn> {
+export async function runSn (config: SnConfig, { logger }: { logger: Logger }): Promise<RunningGateway> {
   const sn = config.sn
   if (sn == null) return await runGateway(config, { logger })
   const log = logger.child({ mod: 'sn' })
@@ -118,7 +116,7 @@ export async function runSn (config: SnConfig, { logger }: { logger: Logger }): 
     const running = await runGateway(config, { logger, extensions })
     acme?.start()
     log.info({ domain: sn.domain, dns: dns?.addresses }, 'sn ready')
-    return Object.assign(running, dns != null ? { dns } : {})
+    return running
   } catch (err) {
     for (const c of cleanup.reverse()) await c()
     throw err
