@@ -35,6 +35,19 @@ export interface EtcdStoreInit {
 const REPLAY_GRACE_MS = 300
 /** Quiet time after which a partial replay is answered as it is. */
 const REPLAY_SETTLE_MS = 50
+/**
+ * etcd3 re-opens its shared watch stream after a backoff, and it counts every normal end of the
+ * stream (the last watcher cancelled) as a failure, so its default backoff climbs to 30 s and leaves
+ * a timer that keeps the process alive that long after close(). Capped low: our watches are short.
+ */
+const WATCH_RETRY_MIN_MS = 100
+const WATCH_RETRY_MAX_MS = 1000
+interface Backoff { readonly duration: number, next (context: unknown): Backoff }
+function watchBackoff (ms: number): Backoff {
+  return { duration: ms, next: () => watchBackoff(Math.min(ms * 2, WATCH_RETRY_MAX_MS)) }
+}
+/** How long close() waits for watch cancellations before it closes the client anyway. */
+const CLOSE_CANCEL_MS = 2000
 
 export async function openEtcdStore (init: EtcdStoreInit): Promise<KvStore> {
   const store = new EtcdStore(init)
@@ -54,9 +67,11 @@ class EtcdStore implements KvStore {
   #closed = false
   /** Wakes of parked watches, so close() ends them at once. */
   #parked = new Set<() => void>()
+  /** Watch cancellations in flight: close() lets them finish, or etcd3 would keep reconnecting. */
+  #cancelling = new Set<Promise<void>>()
 
   constructor (init: EtcdStoreInit) {
-    this.#client = new Etcd3({ hosts: init.endpoints })
+    this.#client = new Etcd3({ hosts: init.endpoints, faultHandling: { watchBackoff: watchBackoff(WATCH_RETRY_MIN_MS) } })
     this.#prefix = init.prefix ?? ''
     this.#maxWatches = init.maxWatches ?? 1024
     this.#maxAttempts = init.maxAttempts ?? 20
@@ -157,14 +172,24 @@ class EtcdStore implements KvStore {
       return cutAtRevision(events, limit)
     } finally {
       this.#waiting--
-      if (watcher !== undefined) void watcher.cancel().catch(() => {})
+      if (watcher !== undefined) this.#cancel(watcher)
     }
+  }
+
+  #cancel (watcher: Watcher): void {
+    const done: Promise<void> = watcher.cancel().catch(() => {}).finally(() => this.#cancelling.delete(done))
+    this.#cancelling.add(done)
   }
 
   async close (): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     for (const wake of [...this.#parked]) wake()
+    // A watcher still attached when the client closes makes etcd3's watch manager retry with a
+    // backoff of up to 30 s, which keeps the process alive; cancellation takes one round trip.
+    await new Promise(resolve => setImmediate(resolve))
+    const bound = new Promise<void>(resolve => setTimeout(resolve, CLOSE_CANCEL_MS).unref())
+    await Promise.race([Promise.allSettled([...this.#cancelling]), bound])
     this.#client.close()
   }
 

@@ -12,6 +12,7 @@ import type { AppEntry, AppRegistry, SessionVerifier } from '../../../../src/cha
 import { dropSessionCookie, sessionCookie, splitAppHost } from '../../../../src/chain/service/app.ts'
 import { compileChainSet } from '../../../../src/chain/runtime/chain-set.ts'
 import { silentLogger } from '../../../../src/core/logger.ts'
+import { withinTime } from '../../../helpers/within-time.ts'
 
 const app = (login = 'https://{zone}/login'): ProcessSpec => ({ kind: 'app', app: { login, connectTimeoutMs: 2000, responseTimeoutMs: 5000, idleTimeoutMs: 30_000 } })
 
@@ -173,7 +174,7 @@ t.test('property: any Host, path and cookie ends in the app, a login redirect or
     fc.stringMatching(/^[\x20-\x7e]{0,60}$/))
   const user = fc.constantFrom('', 'root', 'alice')
   const seen = new Set<string>()
-  await fc.assert(fc.asyncProperty(host, path, cookie, user, async (hst, p, ck, u) => {
+  await fc.assert(fc.asyncProperty(host, path, cookie, user, withinTime(5000, async (hst, p, ck, u) => {
     const req = `GET ${p} HTTP/1.1\r\nHost: ${hst}\r\n${ck !== '' ? `Cookie: ${ck}\r\n` : ''}${u !== '' ? `X-Zonegate-User: ${u}\r\n` : ''}Connection: close\r\n\r\n`
     const answer = await rawOnce(h.port, req)
     const m = /^HTTP\/1\.1 (\d{3}) /.exec(answer)
@@ -187,7 +188,7 @@ t.test('property: any Host, path and cookie ends in the app, a login redirect or
     }
     if (status === 302) return /\r\nlocation: https:\/\/[^\r\n]*\/login\?redirect=https%3A%2F%2F/i.test(answer)
     return /\r\nx-zonegate-error: [A-Z_]+\r\n/i.test(answer)
-  }), { interruptAfterTimeLimit: 5000, numRuns: 400 })
+  })), { numRuns: 400 })
   t.ok(seen.size >= 3, `several outcomes were reached: ${[...seen].join(', ')}`)
   t.pass('no crash, every answer coded')
 })

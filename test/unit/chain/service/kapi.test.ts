@@ -8,6 +8,7 @@ import { RawClient, startServices, type Services } from './helpers.ts'
 import type { ProcessSpec, RouteSpec } from '../../../../src/chain/types.ts'
 import { serviceOfPath } from '../../../../src/chain/service/kapi.ts'
 import { closedPort } from '../../../helpers/free-port.ts'
+import { withinTime } from '../../../helpers/within-time.ts'
 
 const kapi = (strip = false, prefix = '/kapi'): ProcessSpec => ({ kind: 'kapi', kapi: { prefix, strip, connectTimeoutMs: 2000, responseTimeoutMs: 5000, idleTimeoutMs: 30_000 } })
 
@@ -98,7 +99,7 @@ t.test('property: any path below /kapi/ on one kept-alive connection ends in a s
   const svc = fc.oneof(fc.constantFrom('alpha', 'beta', 'nosuch', 'Alpha', '', '-'), fc.stringMatching(/^[a-z0-9_.%-]{0,70}$/))
   // No "#": a fragment is not part of what an origin gets.
   const rest = fc.oneof(fc.constant(''), fc.stringMatching(/^\/[\x21\x22\x24-\x7e]{0,40}$/))
-  await fc.assert(fc.asyncProperty(svc, rest, async (s, r) => {
+  await fc.assert(fc.asyncProperty(svc, rest, withinTime(5000, async (s, r) => {
     const res = await c.request(get(`/kapi/${s}${r}`))
     if (res.status === 200) {
       const body = JSON.parse(res.body) as { svc: string, url: string }
@@ -106,6 +107,6 @@ t.test('property: any path below /kapi/ on one kept-alive connection ends in a s
     }
     return (res.status === 400 && res.headers['x-zonegate-error'] === 'CHAIN_ERR_KAPI_BAD_SERVICE') ||
       (res.status === 502 && res.headers['x-zonegate-error'] === 'CHAIN_ERR_HTTP_UPSTREAM_UNREACHABLE')
-  }), { interruptAfterTimeLimit: 5000, numRuns: 300 })
+  })), { numRuns: 300 })
   t.notOk(c.closed, 'the one connection survived every request')
 })

@@ -163,8 +163,9 @@ export function conformance (t: typeof Tap, name: string, open: () => Promise<Kv
     const parked = s.watch('wake/', now, { timeoutMs: 20_000 })
     await new Promise(resolve => setTimeout(resolve, 20))
     const closedAt = Date.now()
+    const ended = t.rejects(parked, code('SYSCFG_ERR_CLOSED'), 'close() ends parked watches')
     await s.close()
-    await t.rejects(parked, code('SYSCFG_ERR_CLOSED'), 'close() ends parked watches')
+    await ended
     t.ok(Date.now() - closedAt < 5000, '... at once')
   })
 

@@ -2,6 +2,7 @@
 // (values, list(), errors, revision bumps), and replaying its watch history rebuilds that state.
 import fc from 'fast-check'
 import type { KvStore, TxAction } from '../../../../src/sysconfig/store/types.ts'
+import { withinTime } from '../../../helpers/within-time.ts'
 
 type Op =
   | { op: 'set' | 'create' | 'append', key: string, value: string }
@@ -101,7 +102,7 @@ async function storeApply (s: KvStore, revs: Map<string, number>, op: Op): Promi
 /** Runs the property (time-boxed to 5 s); returns how many random sequences passed. */
 export async function modelProperty (open: () => Promise<KvStore>): Promise<number> {
   let runs = 0
-  await fc.assert(fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 15 }), async ops => {
+  await fc.assert(fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 15 }), withinTime(5000, async ops => {
     const s = await open()
     try {
       const model = new Map<string, string>()
@@ -145,7 +146,7 @@ export async function modelProperty (open: () => Promise<KvStore>): Promise<numb
     } finally {
       await s.close()
     }
-  }), { interruptAfterTimeLimit: 5000, numRuns: 200, markInterruptAsFailure: false })
+  })), { numRuns: 200 })
   return runs
 }
 
@@ -173,7 +174,7 @@ export async function crossBackendProperty (openA: () => Promise<KvStore>, openB
     for (const p of ['', 'a/', 'a/b/']) out.push(await s.list(p))
     return out
   }
-  await fc.assert(fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 12 }), async ops => {
+  await fc.assert(fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 12 }), withinTime(5000, async ops => {
     const [a, b] = [await openA(), await openB()]
     try {
       const [ta, tb] = [await trace(a, ops), await trace(b, ops)]
@@ -183,6 +184,6 @@ export async function crossBackendProperty (openA: () => Promise<KvStore>, openB
       await a.close()
       await b.close()
     }
-  }), { interruptAfterTimeLimit: 5000, numRuns: 200, markInterruptAsFailure: false })
+  })), { numRuns: 200 })
   return runs
 }

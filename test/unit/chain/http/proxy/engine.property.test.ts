@@ -7,6 +7,7 @@ import { duplexPair } from 'node:stream'
 import { serveHttp, type HttpEngineDeps } from '../../../../../src/chain/http/proxy/engine.ts'
 import { silentLogger } from '../../../../../src/core/logger.ts'
 import { route, countHeads } from './helpers.ts'
+import { withinTime } from '../../../../helpers/within-time.ts'
 
 const hello = route('hello', { kind: 'respond', status: 200, headers: {}, body: 'hi' })
 const deps: HttpEngineDeps = {
@@ -36,12 +37,12 @@ async function run (chunks: Buffer[]): Promise<string> {
 const requestPrefix = fc.constantFrom('GET / HTTP/1.1\r\nHost: a\r\n', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n', 'POST / HTTP/1.1\r\nContent-Length: 10\r\nHost: a\r\n\r\n', 'GET / HTTP/1.0\r\n\r\n', '')
 
 t.test('random and truncated bytes: an HTTP answer or nothing, and the engine finishes', async t => {
-  await fc.assert(fc.asyncProperty(requestPrefix, fc.uint8Array({ maxLength: 600 }), fc.nat({ max: 200 }), async (prefix, tail, cut) => {
+  await fc.assert(fc.asyncProperty(requestPrefix, fc.uint8Array({ maxLength: 600 }), fc.nat({ max: 200 }), withinTime(5000, async (prefix, tail, cut) => {
     const bytes = Buffer.concat([Buffer.from(prefix, 'latin1'), tail])
     const truncated = bytes.subarray(0, Math.min(bytes.length, cut + 1 + Math.floor(bytes.length / 2)))
     const out = await run([truncated])
     return out === '' || out.startsWith('HTTP/1.1 ')
-  }), { numRuns: 400, interruptAfterTimeLimit: 5000 })
+  })), { numRuns: 400 })
   t.pass('no crash, no hang')
 })
 
@@ -56,7 +57,7 @@ const oneRequest: fc.Arbitrary<Req> = fc.oneof(
 )
 
 t.test('pipelined valid requests split anywhere are each answered once, in order', async t => {
-  await fc.assert(fc.asyncProperty(fc.array(oneRequest, { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 8 }), async (reqs, cuts) => {
+  await fc.assert(fc.asyncProperty(fc.array(oneRequest, { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 8 }), withinTime(5000, async (reqs, cuts) => {
     const all = Buffer.from(reqs.map(r => r.wire).join(''), 'latin1')
     const points = [...new Set(cuts.map(c => c % all.length))].sort((a, b) => a - b)
     const chunks: Buffer[] = []
@@ -65,6 +66,6 @@ t.test('pipelined valid requests split anywhere are each answered once, in order
     chunks.push(all.subarray(from))
     const out = await run(chunks.filter(c => c.length > 0))
     return countHeads(out) === reqs.length && !out.includes(' 400 ')
-  }), { numRuns: 300, interruptAfterTimeLimit: 5000 })
+  })), { numRuns: 300 })
   t.pass('all answered')
 })
