@@ -1,6 +1,7 @@
 import t from 'tap'
 import { join } from 'node:path'
 import { openSnRegistry, type SnRegistry } from '../../../../src/sn/registry/registry.ts'
+import { newInviteCode } from '../../../../src/sn/registry/invites.ts'
 import { DOMAIN, deviceListDoc, makeKey, zoneProof, type TestKey } from './helpers.ts'
 
 function memory (extra: Partial<Parameters<typeof openSnRegistry>[0]> = {}): SnRegistry {
@@ -18,13 +19,23 @@ async function withZone (r: SnRegistry, label = 'alice'): Promise<{ zone: string
   return { zone, owner, laptop, phone }
 }
 
+t.test('invitation codes: 128 random bits, never a leading dash, every letter used', async t => {
+  const codes = Array.from({ length: 2000 }, () => newInviteCode())
+  t.equal(new Set(codes).size, codes.length, 'no repeats')
+  t.ok(codes.every(c => /^inv-[a-z2-7]{26}$/.test(c)), 'inv- and 26 base32 letters')
+  const letters = new Set(codes.flatMap(c => [...c.slice(4, -1)]))
+  t.equal(letters.size, 32, 'all 32 letters appear in the first 25 positions')
+  const last = new Set(codes.map(c => c.at(-1)))
+  t.same([...last].every(l => 'aeimquy4'.includes(l ?? '')), true, 'the last letter carries 3 bits and 2 zero bits')
+})
+
 t.test('invitations: good, unknown, closed, used up, expired; registration closed', async t => {
   let clock = 1_000_000
   const r = memory({ now: () => clock })
   t.teardown(() => r.close())
   const owner = makeKey()
   const two = r.createInvite({ uses: 2, note: 'friends' })
-  t.match(two.code, /^[A-Za-z0-9_-]{22}$/, '128-bit base64url code')
+  t.match(two.code, /^inv-[a-z2-7]{26}$/, '128-bit code in lowercase base32 behind inv-')
   t.same(await r.registerZone(two.code, await zoneProof(owner, 'Alice.sn.test.')), { zone: 'alice.sn.test', owner: owner.did }, 'name normalised')
   await r.registerZone(two.code, await zoneProof(owner, 'bob.sn.test'))
   await t.rejects(r.registerZone(two.code, await zoneProof(owner, 'carol.sn.test')), { code: 'SN_ERR_INVITE_INVALID', httpStatus: 403 }, 'used up')
