@@ -53,7 +53,7 @@ async function story (t: Test, backend: { backend: 'sqlite' } | { backend: 'etcd
     role: 'gateway',
     device: { key: k1.file },
     rtcp: { listen: [`127.0.0.1:${rtcp1}`], trust: { devices: ['node2'] }, peers: { node2: { did: k2.did } } },
-    sysconfig: { zone: ZONE, owner: owner.did, node: 'node1', serve: { ...backend, file: join(dir, 'sysconfig.db') } },
+    sysconfig: { zone: ZONE, owner: owner.did, node: 'node1', devices: { node2: k2.did }, serve: { ...backend, file: join(dir, 'sysconfig.db') } },
     stacks: [{ id: 'node', listen: `127.0.0.1:${web1}`, chain: 'node' }],
     chains: { node: nodeChain(login) }
   })
@@ -64,7 +64,7 @@ async function story (t: Test, backend: { backend: 'sqlite' } | { backend: 'etcd
     role: 'gateway',
     device: { key: k2.file },
     rtcp: { trust: { devices: ['node1'] }, peers: { node1: { did: k1.did, addrs: [`127.0.0.1:${rtcp1}`], keep: true } }, reconnect: { initial: '100ms', max: '1s' } },
-    sysconfig: { zone: ZONE, owner: owner.did, node: 'node2', url: sysconfigUrl },
+    sysconfig: { zone: ZONE, owner: owner.did, node: 'node2', devices: { node1: k1.did }, url: sysconfigUrl },
     stacks: [{ id: 'node', listen: `127.0.0.1:${web2}`, chain: 'node' }],
     chains: { node: node2Chain }
   })

@@ -54,7 +54,7 @@ export function normalizeConfig (data: unknown, role: Role, file: string, locato
         role,
         ...parts,
         ...(raw.sn != null ? { sn: normalizeZoneLink(raw.sn as Parameters<typeof normalizeZoneLink>[0], dir) } : {}),
-        ...(raw.sysconfig != null ? { sysconfig: normalizeSysconfig(raw.sysconfig as Parameters<typeof normalizeSysconfig>[0], dir, common.rtcp) } : {})
+        ...(raw.sysconfig != null ? { sysconfig: normalizeSysconfig(raw.sysconfig as Parameters<typeof normalizeSysconfig>[0], dir) } : {})
       }
     : { role, ...parts, ...(raw.sn != null ? { sn: normalizeSnSection(raw.sn as Parameters<typeof normalizeSnSection>[0], dir) } : {}) }
   return deepFreeze(config)

@@ -1,6 +1,6 @@
 // The `sn:` and `acme:` sections from schema-valid YAML to the typed config (see sn-schema.ts).
 import { resolve } from 'node:path'
-import type { AcmeConfig, RtcpConfig, SnSectionConfig, SysconfigConfig, ZoneLinkConfig } from './types.ts'
+import type { AcmeConfig, SnSectionConfig, SysconfigConfig, ZoneLinkConfig } from './types.ts'
 import { parseDuration } from './units.ts'
 
 const ms = (v: number | string): number => parseDuration(v) as number
@@ -109,13 +109,13 @@ interface RawSysconfig {
   serve?: { backend: 'sqlite' | 'etcd', file: string, etcd?: { endpoints: string[], prefix: string }, listen?: string, verify_hub: boolean }
 }
 
-const NODE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/
 
-/** `devices` defaults to the rtcp peers whose names are node names; this device is added when `selfDid` is known at run time. */
-export function normalizeSysconfig (raw: RawSysconfig, dir: string, rtcp: RtcpConfig): SysconfigConfig {
-  const devices = raw.devices != null
-    ? { ...raw.devices }
-    : Object.fromEntries(rtcp.peers.filter(p => NODE_NAME.test(p.name)).map(p => [p.name, p.did]))
+/** `devices` holds the listed devices; the gateway adds this device when it knows its key. */
+export function normalizeSysconfig (raw: RawSysconfig, dir: string): SysconfigConfig {
+  // No default from rtcp.peers: a peer may be an SN, run by someone else, and a device here can
+  // read and write the zone's configuration. The zone's devices are listed by name, or it is
+  // this device alone.
+  const devices = { ...(raw.devices ?? {}) }
   return {
     zone: raw.zone,
     owner: raw.owner,

@@ -12,7 +12,7 @@ export const SysconfigSchema = Type.Object({
   zone: Type.String({ minLength: 1, description: 'The zone name: the audience of every token in the zone (system-config calls, sessions).' }),
   owner: { ...Did, description: 'The zone owner\'s key (zonegate keygen): its tokens act as the user root.' },
   node: Type.String({ pattern: NAME, [EXPECT]: 'a lower-case name such as "node1"', description: 'This node\'s name in the zone: services/<svc>/instances/<node>, rtcp://<node>/ for other nodes.' }),
-  devices: Type.Optional(Type.Record(Type.String({ pattern: NAME }), Did, { description: 'The zone\'s devices by node name (their tokens are trusted; rules know them by name). Default: this device and every rtcp peer whose name is a node name.' })),
+  devices: Type.Optional(Type.Record(Type.String({ pattern: NAME }), Did, { description: 'The zone\'s devices by node name (their tokens are trusted; rules know them by name). This device is always one. Peers are not added by themselves: an SN is a peer too, and a device may read and write the zone\'s configuration.' })),
   url: Type.Optional(Type.String({ pattern: '^https?://', [EXPECT]: 'an http:// or https:// URL', description: 'The system-config RPC endpoint of the node that serves it, e.g. http://127.0.0.2:3180/kapi/system_config.' })),
   serve: Type.Optional(Type.Object({
     backend: Type.Optional(Type.Union([Type.Literal('sqlite'), Type.Literal('etcd')], { default: 'sqlite', description: 'sqlite: one file, no server. etcd: for zones that outgrow one machine.' })),

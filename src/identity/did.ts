@@ -5,6 +5,7 @@ import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import type { Ed25519PeerId, PeerId } from '@libp2p/interface'
 import { ID_ERR_INVALID_DID, ID_ERR_INVALID_PUBLIC_KEY, ID_ERR_NOT_ED25519 } from './errors.ts'
+import { showValue } from '../core/show-value.ts'
 
 export const DID_PREFIX = 'did:dev:'
 export const ED25519_PUBLIC_KEY_BYTES = 32
@@ -25,7 +26,7 @@ export function didFromPublicKey (raw: Uint8Array): string {
 
 /** The 32 raw public key bytes a did:dev names. */
 export function publicKeyFromDid (did: string): Uint8Array {
-  if (typeof did !== 'string') throw new ID_ERR_INVALID_DID(String(did), 'not a string')
+  if (typeof did !== 'string') throw new ID_ERR_INVALID_DID(showValue(did), 'not a string')
   if (!did.startsWith(DID_PREFIX)) throw new ID_ERR_INVALID_DID(shorten(did), `must start with "${DID_PREFIX}"`)
   const text = did.slice(DID_PREFIX.length)
   if (!KEY_TEXT.test(text)) {

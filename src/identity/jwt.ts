@@ -6,6 +6,7 @@
 import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto'
 import { SignJWT, jwtVerify, decodeProtectedHeader, errors as joseErrors, type JWTPayload } from 'jose'
 import { isDid, publicKeyFromDid } from './did.ts'
+import { showValue } from '../core/show-value.ts'
 import {
   ID_ERR_TOKEN_AUDIENCE, ID_ERR_TOKEN_EXPIRED, ID_ERR_TOKEN_MALFORMED, ID_ERR_TOKEN_SIGNATURE,
   ID_ERR_TOKEN_TOO_LONG, ID_ERR_TOKEN_UNTRUSTED
@@ -101,7 +102,7 @@ export async function verifyJwt (token: string, options: VerifyOptions): Promise
   let kid: unknown
   try {
     const header = decodeProtectedHeader(token)
-    if (header.alg !== 'EdDSA') throw new ID_ERR_TOKEN_MALFORMED(`algorithm ${String(header.alg)} is not EdDSA`)
+    if (header.alg !== 'EdDSA') throw new ID_ERR_TOKEN_MALFORMED(`algorithm ${showValue(header.alg)} is not EdDSA`)
     kid = header.kid
   } catch (err) {
     if ((err as { code?: string }).code === 'ID_ERR_TOKEN_MALFORMED') throw err

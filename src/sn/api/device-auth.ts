@@ -6,6 +6,7 @@ import { checkJwt } from '../registry/docs.ts'
 import { normalizeName } from '../registry/names.ts'
 import { ReplayGuard } from './replay-guard.ts'
 import { SN_ERR_DENIED, SN_ERR_RATE_LIMITED, SN_ERR_TOKEN_INVALID, SN_ERR_TOKEN_MISSING, SN_ERR_TOKEN_REPLAYED, SN_ERR_ZONE_MISMATCH } from '../errors.ts'
+import { showValue } from '../../core/show-value.ts'
 
 export const DEVICE_TOKEN_MAX_TTL_SECONDS = 300
 const CLOCK_TOLERANCE_MS = 30_000
@@ -42,7 +43,7 @@ export class DeviceAuth {
     if (registry.isDenied('device', issuer)) throw new SN_ERR_DENIED('device', issuer)
     if (!registry.isAdmitted(issuer)) throw new SN_ERR_DENIED('zone', device.zone)
     const zone = normalizeName(claims.zone)
-    if (zone !== device.zone) throw new SN_ERR_ZONE_MISMATCH(String(claims.zone).slice(0, 80), device.zone)
+    if (zone !== device.zone) throw new SN_ERR_ZONE_MISMATCH(showValue(claims.zone), device.zone)
     const { jti, exp } = claims
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > 128) throw new SN_ERR_TOKEN_INVALID('device token', 'claim "jti" is required')
     if (typeof exp !== 'number') throw new SN_ERR_TOKEN_INVALID('device token', 'claim "exp" is required')

@@ -4,6 +4,7 @@
 // Missing objects along the way are created (an array when the next step is a [n] index);
 // an array index may be at most the array's length (== length appends).
 import { SYSCFG_ERR_BAD_JSON_PATH, SYSCFG_ERR_BAD_VALUE, SYSCFG_ERR_NOT_JSON } from '../errors.ts'
+import { showValue } from '../../core/show-value.ts'
 
 type Step = { kind: 'name', name: string } | { kind: 'index', index: number } | { kind: 'append' }
 
@@ -11,7 +12,7 @@ const MAX_STEPS = 64
 const NAME = /^[A-Za-z_$][A-Za-z0-9_$-]*/
 
 export function parseJsonPath (path: string): Step[] {
-  if (typeof path !== 'string') throw new SYSCFG_ERR_BAD_JSON_PATH(String(path), 'not a string')
+  if (typeof path !== 'string') throw new SYSCFG_ERR_BAD_JSON_PATH(showValue(path), 'not a string')
   const steps = path.startsWith('$') ? parseDollar(path) : parsePointer(path)
   if (steps.length > MAX_STEPS) throw new SYSCFG_ERR_BAD_JSON_PATH(path, `more than ${MAX_STEPS} steps`)
   return steps

@@ -1,4 +1,5 @@
 // Argument checks shared by both backends, so both refuse exactly the same input with the same code.
+import { showValue } from '../../core/show-value.ts'
 import {
   SYSCFG_ERR_BAD_KEY, SYSCFG_ERR_BAD_REVISION, SYSCFG_ERR_BAD_VALUE, SYSCFG_ERR_VALUE_TOO_LARGE
 } from '../errors.ts'
@@ -37,7 +38,7 @@ export function checkValue (value: unknown): asserts value is string {
 
 export function checkRevision (revision: unknown, what: string): asserts revision is number {
   if (typeof revision !== 'number' || !Number.isSafeInteger(revision) || revision < 0) {
-    throw new SYSCFG_ERR_BAD_REVISION(`${what} must be a non-negative integer, got ${String(revision)}`)
+    throw new SYSCFG_ERR_BAD_REVISION(`${what} must be a non-negative integer, got ${showValue(revision)}`)
   }
 }
 

@@ -53,6 +53,7 @@ t.test('bad dids give ID_ERR_INVALID_DID', async t => {
     t.notOk(isDid(d))
   }
   t.throws(() => publicKeyFromDid(42 as unknown as string), { code: 'ID_ERR_INVALID_DID' })
+  t.throws(() => publicKeyFromDid(JSON.parse('{"toString": {}}') as string), { code: 'ID_ERR_INVALID_DID' }, 'an object String() cannot render')
   const long = t.throws(() => publicKeyFromDid('did:dev:' + 'x'.repeat(10_000))) as Error
   t.ok(long.message.length < 300, 'the message does not repeat a huge input')
 })

@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import { signJwt, verifyJwt } from '../../../src/identity/jwt.ts'
 import { makeKey } from '../../helpers/keys.ts'
 import { withinTime } from '../../helpers/within-time.ts'
+import { hostileJson } from '../../helpers/hostile-json.ts'
 
 const alice = makeKey()
 const mallory = makeKey()
@@ -52,7 +53,11 @@ t.test('a token verified before is checked again for everything but its signatur
 })
 
 t.test('random text never verifies and always fails with a coded error', async t => {
-  await fc.assert(fc.asyncProperty(fc.oneof(fc.string(), fc.base64String(), fc.tuple(fc.base64String(), fc.base64String(), fc.base64String()).map(p => p.join('.'))), withinTime(4000, async (text) => {
+  const part = (v: unknown): string => Buffer.from(JSON.stringify(v) ?? '').toString('base64url')
+  // Headers and claims that are JSON but not what a token holds: alg or kid as trap objects.
+  const jsonParts = fc.tuple(fc.record({ alg: fc.oneof(fc.constant('EdDSA'), hostileJson), kid: hostileJson, typ: hostileJson }, { requiredKeys: [] }), hostileJson, fc.base64String())
+    .map(([h, p, sig]) => `${part(h)}.${part(p)}.${sig}`)
+  await fc.assert(fc.asyncProperty(fc.oneof(fc.string(), fc.base64String(), jsonParts, fc.tuple(fc.base64String(), fc.base64String(), fc.base64String()).map(p => p.join('.'))), withinTime(4000, async (text) => {
     try {
       await verifyJwt(text, { audience: 'sn.test', trust: () => true })
       return false

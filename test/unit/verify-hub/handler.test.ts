@@ -5,6 +5,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { startHub } from './helpers.ts'
 import { withinTime } from '../../helpers/within-time.ts'
+import { hostileJson } from '../../helpers/hostile-json.ts'
 
 t.test('envelope errors', async t => {
   const h = await startHub(t)
@@ -61,10 +62,10 @@ t.test('random JSON bodies get coded answers, never a 500 or a crash', async t =
   const good = await h.loginJwt(h.device)
   const methods = fc.constantFrom('login_by_jwt', 'refresh', 'verify', 'logout', 'nope', '', '__proto__', 'constructor')
   const fields = fc.constantFrom('jwt', 'refresh_token', 'session_token', '__proto__', 'x')
-  const values = fc.oneof(fc.jsonValue(), fc.constant(good), fc.string(), fc.constant('x'.repeat(43)), fc.base64String())
+  const values = fc.oneof(hostileJson, fc.constant(good), fc.string(), fc.constant('x'.repeat(43)), fc.base64String())
   const body = fc.oneof(
     fc.jsonValue().map(v => JSON.stringify(v)),
-    fc.record({ method: fc.oneof(methods, fc.jsonValue()), params: fc.oneof(fc.dictionary(fields, values), fc.jsonValue()), sys: fc.oneof(fc.tuple(fc.integer()), fc.jsonValue()) }, { requiredKeys: [] }).map(v => JSON.stringify(v)),
+    fc.record({ method: fc.oneof(methods, hostileJson), params: fc.oneof(fc.dictionary(fields, values), hostileJson), sys: fc.oneof(fc.tuple(fc.integer()), hostileJson) }, { requiredKeys: [] }).map(v => JSON.stringify(v)),
     fc.string(),
     fc.uint8Array({ maxLength: 512 }).map(b => Buffer.from(b).toString('latin1'))
   )

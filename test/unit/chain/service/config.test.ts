@@ -59,3 +59,10 @@ t.test('the dry run names the service or the app', async t => {
   t.equal(a.steps[0].route?.spec.id, 'apps')
   t.equal(a.outcome, 'app: app photos of zone alice.test, to the app\'s service://<service>; private apps need the zonegate_session cookie, else 302 to https://{zone}/login')
 })
+
+t.test('sysconfig.devices: only what is listed; rtcp peers (an SN among them) are not added', async t => {
+  const peers = 'rtcp: { peers: { sn: { did: did:dev:LbWwqKrHMIW-yCGDpjqhSomAhL1BIwMr_dPQGwTza9Q, addrs: ["127.0.0.1:1"] } } }\n'
+  t.same(load(route('{ respond: 200 }') + peers).sysconfig?.devices, {}, 'a peer is not a device of the zone')
+  const listed = loadConfigText(route('{ respond: 200 }') + peers + SYSCFG.replace('node: n1,', 'node: n1, devices: { n2: did:dev:EQO4bNT02Omde1XYWQfEes40SNkCfWS-Qxe4op16G2M },'), FILE) as GatewayConfig
+  t.same(listed.sysconfig?.devices, { n2: 'did:dev:EQO4bNT02Omde1XYWQfEes40SNkCfWS-Qxe4op16G2M' })
+})

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { startApi, registerZone } from './fixtures.ts'
 import { DOMAIN, deviceListDoc, deviceToken, makeKey, zoneProof } from '../registry/helpers.ts'
+import { signJwt } from '../../../../src/identity/jwt.ts'
 
 function addrs (records: readonly { type: string, address?: string }[] | undefined): string[] {
   return (records ?? []).flatMap(r => r.address !== undefined ? [r.address] : [])
@@ -88,6 +89,11 @@ t.test('device tokens: missing, expired, too long, replayed, wrong zone claim, u
   t.same([again.status, again.body.error.code], [401, 'SN_ERR_TOKEN_REPLAYED'])
   const otherZone = await api.call('POST', '/v1/ddns', { token: await deviceToken(laptop, 'bob.sn.test'), body })
   t.same([otherZone.status, otherZone.body.error.code], [403, 'SN_ERR_ZONE_MISMATCH'])
+  // A zone claim that JSON makes into an object String() cannot render: still a coded 403.
+  const trap = await signJwt(laptop, { zone: { toString: {} } }, { audience: DOMAIN, ttlSeconds: 60 })
+  const trapped = await api.call('POST', '/v1/ddns', { token: trap, body })
+  t.same([trapped.status, trapped.body.error.code], [403, 'SN_ERR_ZONE_MISMATCH'])
+  t.match(trapped.body.error.message, /\{"toString":\{\}\}/, 'the message shows the claim as JSON')
   const stranger = await api.call('POST', '/v1/ddns', { token: await deviceToken(makeKey(), zone), body })
   t.same([stranger.status, stranger.body.error.code], [401, 'SN_ERR_TOKEN_INVALID'])
   const garbage = await api.call('POST', '/v1/ddns', { headers: { authorization: 'Basic abc' }, body })

@@ -4,6 +4,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import { startService, until } from './helpers.ts'
 import { withinTime } from '../../../helpers/within-time.ts'
+import { hostileJson } from '../../../helpers/hostile-json.ts'
 
 t.test('every method, as root', async t => {
   const svc = await startService(t)
@@ -197,8 +198,8 @@ t.test('random JSON bodies give coded answers, never a crash, and change nothing
   const body = fc.oneof(
     fc.jsonValue(),
     fc.record({
-      method: fc.oneof(fc.constantFrom('sys_config_get', 'sys_config_set', 'sys_config_exec_tx', 'sys_config_watch', 'sys_config_list', 'sys_config_set_by_json_path'), fc.string()),
-      params: fc.oneof(fc.jsonValue(), fc.record({ key: fc.oneof(fc.constantFrom('services/web/spec', 'a', ''), fc.string()), value: fc.jsonValue(), prefix: fc.string(), revision: fc.jsonValue(), timeout_ms: fc.constant(0), actions: fc.jsonValue() }, { requiredKeys: [] })),
+      method: fc.oneof(hostileJson, fc.constantFrom('sys_config_get', 'sys_config_set', 'sys_config_exec_tx', 'sys_config_watch', 'sys_config_list', 'sys_config_set_by_json_path'), fc.string()),
+      params: fc.oneof(hostileJson, fc.record({ key: fc.oneof(fc.constantFrom('services/web/spec', 'a', ''), fc.string(), hostileJson), value: hostileJson, prefix: fc.oneof(fc.string(), hostileJson), revision: hostileJson, path: hostileJson, timeout_ms: fc.constant(0), actions: hostileJson, compare: hostileJson }, { requiredKeys: [] })),
       sys: fc.oneof(fc.constant([1, token]), fc.jsonValue(), fc.tuple(fc.jsonValue(), fc.jsonValue()))
     }, { requiredKeys: [] })
   )
