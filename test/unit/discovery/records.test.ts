@@ -7,6 +7,7 @@ import {
 } from '../../../src/discovery/records.ts'
 import { parseServiceUrl } from '../../../src/discovery/tunnel.ts'
 import { weightedOrder } from '../../../src/discovery/resolver.ts'
+import { hostileJson } from '../../helpers/hostile-json.ts'
 
 const codeOf = (fn: () => unknown): string | undefined => {
   try {
@@ -36,20 +37,20 @@ t.test('a valid report decodes; defaults and bounds apply', async t => {
 })
 
 t.test('random text and random JSON give a report or SVC_ERR_BAD_INSTANCE, never a crash', async t => {
-  const portsLike = fc.dictionary(fc.oneof(fc.constantFrom('http', 'grpc', '__proto__', 'constructor'), fc.string()), fc.oneof(fc.integer(), fc.double(), fc.jsonValue()))
+  const portsLike = fc.dictionary(fc.oneof(fc.constantFrom('http', 'grpc', '__proto__', 'constructor'), fc.string()), fc.oneof(fc.integer(), fc.double(), hostileJson))
   const reportLike = fc.record({
-    state: fc.oneof(fc.constant('running'), fc.jsonValue()),
-    ports: fc.oneof(portsLike, fc.jsonValue()),
-    weight: fc.oneof(fc.double(), fc.jsonValue()),
-    pid: fc.oneof(fc.integer(), fc.jsonValue()),
-    expires_at: fc.oneof(fc.double(), fc.jsonValue())
+    state: fc.oneof(fc.constant('running'), hostileJson),
+    ports: fc.oneof(portsLike, hostileJson),
+    weight: fc.oneof(fc.double(), hostileJson),
+    pid: fc.oneof(fc.integer(), hostileJson),
+    expires_at: fc.oneof(fc.double(), hostileJson)
   }, { requiredKeys: [] })
   const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.jsonValue().map(v => JSON.stringify(v)), reportLike.map(v => JSON.stringify(v)))
   fc.assert(fc.property(text, s => {
     const code = codeOf(() => parseInstanceReport(s))
     return code === undefined || code === 'SVC_ERR_BAD_INSTANCE'
   }), { interruptAfterTimeLimit: 4000, numRuns: 200_000 })
-  const infoLike = fc.record({ instances: fc.oneof(fc.array(fc.record({ node: fc.oneof(fc.constant('n1'), fc.string()), ports: portsLike, weight: fc.double() }, { requiredKeys: [] })), fc.jsonValue()), revision: fc.jsonValue() }, { requiredKeys: [] })
+  const infoLike = fc.record({ instances: fc.oneof(fc.array(fc.record({ node: fc.oneof(fc.constant('n1'), fc.string()), ports: portsLike, weight: fc.double() }, { requiredKeys: [] })), hostileJson), revision: hostileJson }, { requiredKeys: [] })
   fc.assert(fc.property(fc.oneof(fc.string(), infoLike.map(v => JSON.stringify(v))), s => {
     const code = codeOf(() => parseServiceInfo(s))
     return code === undefined || code === 'SVC_ERR_BAD_INSTANCE'

@@ -2,6 +2,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { decodeCall, METHODS, MAX_TX_ACTIONS } from '../../../../src/sysconfig/service/params.ts'
+import { hostileJson } from '../../../helpers/hostile-json.ts'
 
 const codeOf = (fn: () => unknown): string | undefined => {
   try {
@@ -58,12 +59,12 @@ t.test('invalid calls are coded errors', async t => {
 t.test('random method/params give a call or a coded error, never a crash', async t => {
   const method = fc.oneof(fc.constantFrom(...METHODS), fc.string(), fc.anything())
   const key = fc.oneof(fc.constantFrom('a', 'a/b', '', 'a/', '/a', 'services/x/instances/n'), fc.string())
-  const action = fc.record({ op: fc.oneof(fc.constantFrom('set', 'create', 'delete', 'append'), fc.string()), key, value: fc.oneof(fc.string(), fc.jsonValue()) }, { requiredKeys: [] })
+  const action = fc.record({ op: fc.oneof(fc.constantFrom('set', 'create', 'delete', 'append'), fc.string()), key, value: fc.oneof(fc.string(), hostileJson) }, { requiredKeys: [] })
   const params = fc.oneof(
     fc.anything(),
-    fc.jsonValue(),
+    hostileJson,
     fc.record({
-      key, value: fc.oneof(fc.string(), fc.jsonValue()), json_path: fc.string(), prefix: key,
+      key, value: fc.oneof(fc.string(), hostileJson), json_path: fc.string(), prefix: key,
       revision: fc.oneof(fc.nat(), fc.double(), fc.string()), timeout_ms: fc.oneof(fc.nat(), fc.integer()),
       actions: fc.oneof(fc.array(action, { maxLength: 5 }), fc.anything()), main_key: fc.oneof(fc.tuple(key, fc.nat()), fc.anything())
     }, { requiredKeys: [] })
