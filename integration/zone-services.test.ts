@@ -10,7 +10,7 @@ import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { zonegate, keygen, writeConfig, freePort, type ZonegateProcess, eventually } from './harness/proc.ts'
+import { zonegate, zonegateRun, keygen, writeConfig, freePort, type ZonegateProcess, eventually } from './harness/proc.ts'
 import { curl } from './harness/chain.ts'
 import { loadDeviceKey } from '../src/identity/key-file.ts'
 import { signJwt } from '../src/identity/jwt.ts'
@@ -152,6 +152,19 @@ async function story (t: Test, backend: { backend: 'sqlite' } | { backend: 'etcd
     t.match(ok.head, /^HTTP\/1\.1 200/, `with the cookie the app answers through node ${port === web1 ? 1 : 2}`)
     t.match(ok.body, /^notes \/page user=root/, 'the app learns the user; a forged header is replaced')
   }
+
+  // A third device, in no config: the owner enrolls it in system-config, and it is trusted.
+  const k3 = await keygen(dir, 'node3')
+  const node3 = createSysConfigClient({ url: sysconfigUrl, token: async () => await signJwt(await loadDeviceKey(k3.file), {}, { audience: ZONE, ttlSeconds: 60 }) })
+  await t.rejects(node3.list(''), { code: 'SYSCFG_ERR_AUTH' }, 'an unknown device is refused')
+  const enroll = await zonegateRun(['zone', 'add-device', '--sysconfig', sysconfigUrl, '--zone', ZONE, '--owner', owner.file, '--device', k3.did, '--name', 'node3'])
+  t.match(enroll.stdout, /^enrolled node3 /, 'zonegate zone add-device --sysconfig enrolls it')
+  await eventually('the enrolled device is trusted', 5000, async () => await node3.list('services/').catch(() => undefined))
+  await node3.set('services/echo/instances/node3', '{}')
+  await t.rejects(node3.set('services/echo/instances/node1', '{}'), { code: 'SYSCFG_ERR_FORBIDDEN' }, 'it writes as device node3, not as another')
+  await zonegateRun(['zone', 'remove-device', '--sysconfig', sysconfigUrl, '--zone', ZONE, '--owner', owner.file, '--device', k3.did])
+  await eventually('the removed device is refused again', 5000, async () => await node3.list('').then(() => undefined, (e: { code?: string }) => e.code === 'SYSCFG_ERR_AUTH' ? true : undefined))
+  t.pass('remove-device --sysconfig takes the trust away')
 }
 
 t.test('two nodes, system-config on node:sqlite', async t => { await story(t, { backend: 'sqlite' }) })

@@ -1,6 +1,8 @@
 // `zonegate zone …`: a zone owner's commands against an SN (register the zone, keep its signed
-// device list, show its public facts, bind a custom domain). Exit codes as for zonegate: 0 done,
-// 1 the SN refused or could not be reached, 2 the command line or an input file was wrong.
+// device list, show its public facts, bind a custom domain), and the enrolment of devices in the
+// zone's own system-config (add-device/remove-device --sysconfig). Exit codes as for zonegate:
+// 0 done, 1 the SN or system-config refused or could not be reached, 2 the command line or an
+// input file was wrong.
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { readFile } from 'node:fs/promises'
 import { loadDeviceKey, type DeviceKey } from '../identity/key-file.ts'
@@ -10,6 +12,7 @@ import { createSnClient, zoneName, type SnClient, type ZoneFacts, type ZoneDevic
 import { ZONE_ERR_SN, ZONE_ERR_DEVICE_NOT_LISTED } from '../zone/errors.ts'
 import { printable } from '../zone/sn-http.ts'
 import { CLI_ERR_USAGE } from './errors.ts'
+import { enrollDevice, unenrollDevice } from './zone-devices-sysconfig.ts'
 
 export interface ZoneCommandIo { out: (text: string) => void, err: (text: string) => void }
 
@@ -25,6 +28,9 @@ Commands:
                  add a device to the zone's signed device list (or rename it)
   remove-device  --sn URL --zone ZONE --owner FILE (--device DID | --name NAME)
                  remove a device from the zone's signed device list
+                 With --sysconfig URL instead of --sn, both commands enroll the device in
+                 (or remove it from) the zone's own system-config: devices/<name>/doc,
+                 signed by the owner; the zone's nodes then trust the device's tokens.
   show           --sn URL --zone ZONE [--json]
                  print the zone's public facts: devices, custom domains, state
   bind-domain    --sn URL --zone ZONE --owner FILE --domain DOMAIN
@@ -34,6 +40,7 @@ Commands:
 
 Options:
       --sn URL          the SN's API, e.g. https://sn.example.net:8443
+      --sysconfig URL   the zone's system-config, e.g. http://127.0.0.1:3180/kapi/system_config
       --audience NAME   the SN's domain, the audience of signed tokens (default: the URL's host)
       --ca FILE         trust only this CA certificate (PEM) for the SN's HTTPS
       --connect-to H:P  dial H:P instead of the URL's host (the URL still names the TLS server)
@@ -45,11 +52,13 @@ Exit status: 0 done, 1 the SN refused (its error code is printed) or could not b
 `
 
 type Options = NonNullable<ParseArgsConfig['options']>
+const DEFAULT_TIMEOUT_MS = 10_000
 const SUBCOMMANDS = ['register', 'add-device', 'remove-device', 'show', 'bind-domain', 'verify-domain'] as const
 type Subcommand = typeof SUBCOMMANDS[number]
 
 const OPTIONS: Options = {
   sn: { type: 'string' },
+  sysconfig: { type: 'string' },
   audience: { type: 'string' },
   ca: { type: 'string' },
   'connect-to': { type: 'string' },
@@ -96,6 +105,7 @@ async function run (args: string[], io: ZoneCommandIo): Promise<number> {
   const values = parse(sub, rest)
   if (values.help === true) { io.out(ZONE_USAGE); return 0 }
   const name = sub as Subcommand
+  if ((name === 'add-device' || name === 'remove-device') && values.sysconfig !== undefined) return await enrolled(name, values, io)
   const client = await clientFrom(name, values)
   try {
     switch (name) {
@@ -151,12 +161,14 @@ async function clientFrom (sub: Subcommand, values: Values): Promise<SnClient> {
     if (m === null || Number(m[2]) > 65535) throw new CLI_ERR_USAGE(`--connect-to must be HOST:PORT, got '${values['connect-to']}'`)
     connectTo = { host: m[1], port: Number(m[2]) }
   }
-  let timeoutMs: number | undefined
-  if (typeof values.timeout === 'string') {
-    timeoutMs = Number(values.timeout)
-    if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw new CLI_ERR_USAGE(`--timeout must be a positive number of milliseconds, got '${values.timeout}'`)
-  }
-  return createSnClient({ url, audience, ca, connectTo, timeoutMs })
+  return createSnClient({ url, audience, ca, connectTo, timeoutMs: timeoutOf(values) })
+}
+
+function timeoutOf (values: Values): number {
+  if (typeof values.timeout !== 'string') return DEFAULT_TIMEOUT_MS
+  const ms = Number(values.timeout)
+  if (!Number.isSafeInteger(ms) || ms <= 0) throw new CLI_ERR_USAGE(`--timeout must be a positive number of milliseconds, got '${values.timeout}'`)
+  return ms
 }
 
 async function owner (sub: Subcommand, values: Values): Promise<DeviceKey> {
@@ -185,18 +197,24 @@ async function register (client: SnClient, values: Values, io: ZoneCommandIo): P
   return 0
 }
 
-async function changeDevices (client: SnClient, values: Values, io: ZoneCommandIo, change: 'add' | 'remove'): Promise<number> {
-  const sub = change === 'add' ? 'add-device' : 'remove-device'
-  const zone = zoneOf(sub, values)
+/** --device and --name as add-device (both) and remove-device (either) take them. */
+function deviceArgs (sub: 'add-device' | 'remove-device', values: Values): { did?: string, name?: string } {
   const did = values.device
   const name = values.name
   if (did !== undefined && (typeof did !== 'string' || !isDid(did))) throw new CLI_ERR_USAGE(`--device must be a did:dev:… device id (see "zonegate keygen"), got '${String(did)}'`)
-  if (change === 'add') {
-    required(sub, values, 'device', 'DID')
-    required(sub, values, 'name', 'NAME')
-  } else if (did === undefined && (typeof name !== 'string' || name === '')) {
+  if (sub === 'add-device') {
+    return { did: required(sub, values, 'device', 'DID'), name: required(sub, values, 'name', 'NAME') }
+  }
+  if (did === undefined && (typeof name !== 'string' || name === '')) {
     throw new CLI_ERR_USAGE('remove-device needs --device DID or --name NAME (see "zonegate zone --help")')
   }
+  return { ...(did !== undefined ? { did } : {}), ...(typeof name === 'string' && name !== '' ? { name } : {}) }
+}
+
+async function changeDevices (client: SnClient, values: Values, io: ZoneCommandIo, change: 'add' | 'remove'): Promise<number> {
+  const sub = change === 'add' ? 'add-device' : 'remove-device'
+  const zone = zoneOf(sub, values)
+  const { did, name } = deviceArgs(sub, values)
   const key = await owner(sub, values)
   const current = await client.getZone(zone)
   let devices: ZoneDevice[]
@@ -215,6 +233,18 @@ async function changeDevices (client: SnClient, values: Values, io: ZoneCommandI
   // done, so a failing read only falls back to what the PUT answered.
   const after = await client.getZone(zone).catch(() => ({ ...current, devices: answer.devices }))
   io.out(formatZone({ ...after, version: answer.version }))
+  return 0
+}
+
+/** add-device / remove-device against the zone's system-config (--sysconfig URL). */
+async function enrolled (sub: 'add-device' | 'remove-device', values: Values, io: ZoneCommandIo): Promise<number> {
+  const url = required(sub, values, 'sysconfig', 'URL')
+  if (values.sn !== undefined) throw new CLI_ERR_USAGE(`${sub}: give --sn or --sysconfig, not both (see "zonegate zone --help")`)
+  const { did, name } = deviceArgs(sub, values)
+  const target = { url, zone: zoneOf(sub, values), owner: await owner(sub, values), timeoutMs: timeoutOf(values) }
+  io.out(sub === 'add-device'
+    ? await enrollDevice(target, { name: name as string, did: did as string })
+    : await unenrollDevice(target, { ...(name !== undefined ? { name } : {}), ...(did !== undefined ? { did } : {}) }))
   return 0
 }
 

@@ -27,6 +27,8 @@ import {
 } from '../discovery/index.ts'
 import { startAppsView, type AppsView } from './zone-apps.ts'
 import type { ProcessExtensions } from './run.ts'
+import { startPrefixView, type PrefixView } from './prefix-view.ts'
+import { DEVICE_NAME, readDeviceDoc } from '../sysconfig/device-doc.ts'
 
 /** Where the token issuer publishes its did for the other nodes (readable by the zone's devices). */
 export const HUB_DID_KEY = 'system/verify-hub/did'
@@ -55,8 +57,17 @@ export async function startZoneServices (config: GatewayConfig, key: DeviceKey, 
   const sc = config.sysconfig!
   const log = logger.child({ mod: 'zone.services' })
   const devices = { ...sc.devices, [sc.node]: key.did }
-  const deviceList = (): Array<{ name: string, did: string }> => Object.entries(devices).map(([name, did]) => ({ name, did }))
-  const isDevice = (did: string): boolean => Object.values(devices).includes(did)
+  // The zone's devices: the config's, then those the owner enrolled in the store
+  // (devices/<name>/doc, signed by the owner); a name or key the config has wins.
+  let enrolled: PrefixView<string> | undefined
+  const deviceList = (): Array<{ name: string, did: string }> => {
+    const out = Object.entries(devices).map(([name, did]) => ({ name, did }))
+    for (const [name, did] of enrolled?.entries() ?? []) {
+      if (!Object.hasOwn(devices, name) && !out.some(d => d.did === did)) out.push({ name, did })
+    }
+    return out
+  }
+  const isDevice = (did: string): boolean => deviceList().some(d => d.did === did)
   const cleanup: Array<() => Promise<void> | void> = []
   const internal = internalTunnel()
   let store: KvStore | undefined
@@ -68,6 +79,14 @@ export async function startZoneServices (config: GatewayConfig, key: DeviceKey, 
       const s = await openStore(sc.serve)
       store = s
       cleanup.push(async () => { await s.close() })
+      const view = startPrefixView(fromStore(s), {
+        prefix: 'devices/', leaf: 'doc', name: DEVICE_NAME, what: 'devices',
+        parse: async (name, text) => await readDeviceDoc(text, { zone: sc.zone, owner: sc.owner, name })
+      }, logger)
+      enrolled = view
+      cleanup.push(() => { view.stop() })
+      // Enrolled devices are known before the first call is answered.
+      await view.ready
       if (sc.serve.verifyHub) {
         hub = await createVerifyHub({
           zone: sc.zone,

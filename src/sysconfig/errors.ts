@@ -48,3 +48,5 @@ export const SYSCFG_ERR_COMPACTED = class extends CompactedBase {
   }
 } as unknown as GatewayErrorClass<[number, number]> & { new (fromRevision: number, oldestRevision: number, options?: { cause?: unknown }): CompactedError }
 Object.defineProperty(SYSCFG_ERR_COMPACTED, 'name', { value: 'SYSCFG_ERR_COMPACTED' })
+export const SYSCFG_ERR_BAD_DEVICE_DOC = createError<[string, string]>(
+  'SYSCFG_ERR_BAD_DEVICE_DOC', 'device document of %s: %s')

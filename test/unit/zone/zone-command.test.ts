@@ -57,6 +57,26 @@ t.test('usage: help, unknown commands and options, missing flags exit 2', async 
   t.match(r, { code: 2, err: /--name: zone label "Bad_Label"/ })
   r = await run(['remove-device', '--sn', 'https://sn.test', '--zone', 'a.sn.test', '--owner', 'o.pem'])
   t.match(r, { code: 2, err: /remove-device needs --device DID or --name NAME/ })
+  const sc = ['--sysconfig', 'http://127.0.0.1:1/kapi/system_config', '--zone', 'a.sn.test', '--owner', 'o.pem']
+  r = await run(['add-device', ...sc, '--sn', 'https://sn.test', '--device', 'did:dev:x3bN33l_3h7mbgDGxZy1vnx0gVwJ2DQro_eKqzD7tBo', '--name', 'x'])
+  t.match(r, { code: 2, err: /give --sn or --sysconfig, not both/ })
+  r = await run(['add-device', ...sc, '--name', 'x'])
+  t.match(r, { code: 2, err: /add-device needs --device DID/ })
+  r = await run(['remove-device', ...sc])
+  t.match(r, { code: 2, err: /remove-device needs --device DID or --name NAME/ })
+  r = await run(['add-device', ...sc.slice(0, 2), '--zone', 'nodots', '--owner', 'o.pem', '--device', 'did:dev:x3bN33l_3h7mbgDGxZy1vnx0gVwJ2DQro_eKqzD7tBo', '--name', 'x'])
+  t.match(r, { code: 2, err: /--zone must be a zone name/ })
+})
+
+t.test('add-device --sysconfig: an unreachable system-config exits 1 with a coded error', async t => {
+  const dir = t.testdir()
+  const ownerFile = join(dir, 'owner.pem')
+  await generateKeyFile(ownerFile)
+  const { closedPort } = await import('../../helpers/free-port.ts')
+  const r = await run(['add-device', '--sysconfig', `http://127.0.0.1:${await closedPort()}/kapi/system_config`, '--zone', 'a.sn.test', '--owner', ownerFile,
+    '--device', 'did:dev:x3bN33l_3h7mbgDGxZy1vnx0gVwJ2DQro_eKqzD7tBo', '--name', 'laptop', '--timeout', '2000'])
+  t.equal(r.code, 1)
+  t.match(r.err, /^zonegate zone: SYSCFG_ERR_/)
 })
 
 t.test('register, add, replace and remove devices, show', async t => {

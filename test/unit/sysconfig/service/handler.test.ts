@@ -128,15 +128,24 @@ t.test('a watch wakes on a set from another client', async t => {
 t.test('a caller hanging up ends its watch on the server', async t => {
   const svc = await startService(t, { maxWatches: 1 })
   const root = svc.client(svc.keys.owner)
-  const ac = new AbortController()
-  const parked = root.watch('a/', 0, { timeoutMs: 60_000, signal: ac.signal })
-  // The one watcher slot is taken while the first watch waits.
+  const park = (): { ac: AbortController, parked: Promise<unknown>, settled: () => boolean } => {
+    const ac = new AbortController()
+    const parked = root.watch('a/', 0, { timeoutMs: 60_000, signal: ac.signal })
+    let done = false
+    parked.then(() => { done = true }, () => { done = true })
+    return { ac, parked, settled: () => done }
+  }
+  let cur = park()
+  // The one watcher slot is taken while the long watch waits. Requests race to the server: a
+  // probe may take the slot first and the long watch be refused; then it is sent again. A probe
+  // refused means the long watch holds the slot (probes end before they answer).
   await until(async () => {
+    if (cur.settled()) { cur = park(); return false }
     const err = await root.watch('b/', 0, { timeoutMs: 1 }).then(() => undefined, (e: unknown) => e)
     return (err as { code?: string } | undefined)?.code === 'SYSCFG_ERR_TOO_MANY_WATCHES'
   })
-  ac.abort()
-  await t.rejects(parked, { code: 'SYSCFG_ERR_TRANSPORT' }, 'the aborted call fails locally')
+  cur.ac.abort()
+  await t.rejects(cur.parked, { code: 'SYSCFG_ERR_TRANSPORT' }, 'the aborted call fails locally')
   // The server sees the connection close, aborts the store watch and frees the slot.
   await until(async () => {
     const err = await root.watch('b/', 0, { timeoutMs: 1 }).then(() => undefined, (e: unknown) => e)
