@@ -1,7 +1,8 @@
 // What a gateway adds when it belongs to a zone with a system-config (`sysconfig:`):
 //   - on the node that serves it: the store (node:sqlite or etcd), the RPC service reached as
 //     internal://system_config (and on serve.listen), the token issuer as internal://verify_hub,
-//     and the deriver that keeps services/<svc>/info in step with live instances;
+//     the devices the owner enrolled (devices/<name>/doc), and the deriver that keeps
+//     services/<svc>/info in step with live instances;
 //   - on every node: the service view from a watch (no polling), the service:// upstream kind
 //     (a local instance by tcp://127.0.0.1:<port>, a remote one by rtcp://<node>/:<port>), the
 //     zone's apps for the chain's `app` action, and session checks for private apps.
