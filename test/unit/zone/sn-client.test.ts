@@ -8,6 +8,7 @@ import { ZONE_ERR_SN } from '../../../src/zone/errors.ts'
 import { SN_DOMAIN } from './fake-sn.ts'
 import { makeKey } from '../../helpers/keys.ts'
 import { startSnFixture } from './sn-fixture.ts'
+import { closedPort } from '../../helpers/free-port.ts'
 
 t.test('zoneName checks the label', async t => {
   t.equal(zoneName('alice', 'SN.test.'), 'alice.sn.test')
@@ -109,13 +110,7 @@ t.test('unreachable, timeout, oversized and non-JSON answers are coded errors', 
   await t.rejects(quick.getZone('slow.sn.test'), { code: 'ZONE_ERR_TIMEOUT' })
 
   // A closed port.
-  const spare = createServer()
-  spare.listen(0, '127.0.0.1')
-  await once(spare, 'listening')
-  const closedPort = (spare.address() as AddressInfo).port
-  spare.close()
-  await once(spare, 'close')
-  const nobody = createSnClient({ url: `http://127.0.0.1:${closedPort}`, audience: SN_DOMAIN })
+  const nobody = createSnClient({ url: `http://127.0.0.1:${await closedPort()}`, audience: SN_DOMAIN })
   await t.rejects(nobody.getZone('a.sn.test'), { code: 'ZONE_ERR_UNREACHABLE', message: /ECONNREFUSED/ })
 
   // Plain HTTP servers with bad answers.

@@ -7,6 +7,7 @@ import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { Packet } from 'dns2'
 import { decodeTxtAnswer, queryTxt } from '../../../src/zone/txt-query.ts'
+import { closedPort } from '../../helpers/free-port.ts'
 
 const NAME = '_acme-challenge.alice.sn.test'
 
@@ -76,12 +77,7 @@ t.test('TCP: good, garbage and mismatched answers; a closed port', async t => {
   await t.rejects(queryTxt(garbage, NAME, { protocol: 'tcp', timeoutMs: 2000 }), { code: 'ZONE_ERR_DNS_QUERY', message: /undecodable/ })
   const wrongId = await tcpServer(t, id => answer((id + 1) & 0xffff, NAME, [['v']]))
   await t.rejects(queryTxt(wrongId, NAME, { protocol: 'tcp', timeoutMs: 2000 }), { code: 'ZONE_ERR_DNS_QUERY', message: /does not match/ })
-  const spare = createServer()
-  spare.listen(0, '127.0.0.1')
-  await once(spare, 'listening')
-  const port = (spare.address() as AddressInfo).port
-  spare.close()
-  await once(spare, 'close')
+  const port = await closedPort()
   await t.rejects(queryTxt({ host: '127.0.0.1', port }, NAME, { protocol: 'tcp', timeoutMs: 2000 }), { code: 'ZONE_ERR_DNS_QUERY', message: /ECONNREFUSED/ })
   await t.rejects(queryTxt({ host: '127.0.0.1', port }, NAME, { protocol: 'udp', timeoutMs: 300 }), { code: 'ZONE_ERR_DNS_QUERY' })
 })
