@@ -7,6 +7,7 @@ export { startInfoDeriver, type InfoDeriver, type InfoDeriverInit } from './deri
 export { createServiceResolver, weightedOrder, type Candidate, type ServiceResolver, type ServiceResolverInit } from './resolver.ts'
 export { serviceTunnel, parseServiceUrl, type ServiceTunnelInit, type ServiceAddress } from './tunnel.ts'
 export { startServiceView, type ServiceView, type InstanceEntry } from './view.ts'
+export { followPrefix, type FollowInit } from './follow.ts'
 export {
   instanceKey, infoKey, parseInstanceReport, parseServiceInfo, isServiceName, isNodeName, isPortName,
   type InstanceReport, type ServiceInfo, type InfoInstance

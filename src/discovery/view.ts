@@ -1,12 +1,12 @@
-// An in-memory copy of every instance report under services/, kept current from the watch: one
-// snapshot (revision first, then list + get, so a watch from that revision misses nothing),
-// then long-polls; on SYSCFG_ERR_COMPACTED the snapshot is taken again. Reports carry their own
-// expiry, so a single timer for the next expires_at tells listeners when a set changes without
-// any write (no polling over everything). The deriver and the resolver both build on this.
+// An in-memory copy of every instance report under services/, kept current from the watch
+// (follow.ts: a snapshot, then long-polls; a compacted history takes the snapshot again).
+// Reports carry their own expiry, so a single timer for the next expires_at tells listeners when
+// a set changes without any write (no polling over everything). The deriver and the resolver
+// both build on this.
 import type { Logger } from '../core/logger.ts'
-import { hasCode } from '../core/errors.ts'
 import type { WatchEvent } from '../sysconfig/store/types.ts'
 import type { DiscoverySource } from './source.ts'
+import { followPrefix } from './follow.ts'
 import { SVC_ERR_STOPPED } from './errors.ts'
 import {
   SERVICES_PREFIX, instanceKey, isLive, isNodeName, isServiceName, parseInstanceKey, parseInstanceReport,
@@ -36,8 +36,6 @@ export interface ServiceView {
   revision (): number
   stop (): Promise<void>
 }
-
-const MAX_BACKOFF_MS = 5000
 
 export function startServiceView (init: ServiceViewInit): ServiceView {
   const { source } = init
@@ -146,43 +144,24 @@ export function startServiceView (init: ServiceViewInit): ServiceView {
     return rev
   }
 
-  async function run (): Promise<void> {
-    let synced = false
-    let failures = 0
-    /** Resyncs since the last watch that succeeded. */
-    let resyncs = 0
-    while (!ac.signal.aborted) {
-      try {
-        if (!synced) {
-          revision = await snapshot()
-          synced = true
-          if (!isReady) { isReady = true; markReady() }
-        } else {
-          const r = await source.watch(SERVICES_PREFIX, revision, { timeoutMs, signal: ac.signal })
-          if (ac.signal.aborted) return
-          apply(r.events)
-          revision = Math.max(revision, r.revision)
-          resyncs = 0
-        }
-        failures = 0
-      } catch (err) {
-        if (ac.signal.aborted) return
-        if (hasCode(err, 'SYSCFG_ERR_COMPACTED')) {
-          log.info({ revision }, 'watch history compacted; reading services/ again')
-          synced = false
-          // At once the first time; should the store keep refusing the revision it has just
-          // given (it should not), back off rather than spin.
-          if (++resyncs === 1) continue
-        }
-        failures++
-        const wait = Math.min(100 * 2 ** (failures - 1), MAX_BACKOFF_MS)
-        log.warn({ err, retryInMs: wait }, 'discovery watch failed')
-        await delay(wait, ac.signal)
-      }
-    }
-  }
-
-  const running = run().catch(err => log.error({ err }, 'discovery view stopped'))
+  const running = followPrefix({
+    source,
+    prefix: SERVICES_PREFIX,
+    what: 'services/',
+    snapshot: async () => {
+      const rev = await snapshot()
+      revision = rev
+      return rev
+    },
+    apply: (events, rev) => {
+      apply(events)
+      revision = rev
+    },
+    onSynced: () => { if (!isReady) { isReady = true; markReady() } },
+    signal: ac.signal,
+    log,
+    timeoutMs
+  }).catch(err => log.error({ err }, 'discovery view stopped'))
 
   return {
     ready,
@@ -197,12 +176,4 @@ export function startServiceView (init: ServiceViewInit): ServiceView {
       await running
     }
   }
-}
-
-function delay (ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise(resolve => {
-    const done = (): void => { clearTimeout(timer); signal.removeEventListener('abort', done); resolve() }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-  })
 }

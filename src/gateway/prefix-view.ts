@@ -1,13 +1,13 @@
-// One prefix of system-config kept in memory: an initial list and get, then changes in order from
-// a watch (no polling); a "compacted" answer or an unreachable store starts over from a fresh
-// snapshot, with a backoff. Routing and authentication read the map and never wait on the store.
+// One prefix of system-config kept in memory as named entries (<prefix><name>/<leaf>), followed
+// by watch (discovery's followPrefix: no polling, a fresh snapshot after a compacted history).
+// Routing and authentication read the map and never wait on the store.
 import type { Logger } from '../core/logger.ts'
-import type { DiscoverySource } from '../discovery/index.ts'
+import { followPrefix, type DiscoverySource } from '../discovery/index.ts'
 
 export interface PrefixViewInit<T> {
   /** The watched prefix, ending in "/" (e.g. "apps/"). */
   prefix: string
-  /** The key below the prefix that holds an entry's value (e.g. "spec" for apps/<name>/spec). */
+  /** The key below an entry that holds its value (e.g. "spec" for apps/<name>/spec). */
   leaf: string
   /** Entry names allowed: others are ignored. */
   name: RegExp
@@ -26,7 +26,6 @@ export interface PrefixView<T> {
 }
 
 export function startPrefixView<T> (source: DiscoverySource, init: PrefixViewInit<T>, logger: Logger): PrefixView<T> {
-  const log = logger.child({ mod: `zone.${init.what}` })
   const entries = new Map<string, T>()
   const stopping = new AbortController()
   let markReady: () => void = () => {}
@@ -46,46 +45,36 @@ export function startPrefixView<T> (source: DiscoverySource, init: PrefixViewIni
     }
   }
 
-  async function snapshot (): Promise<number> {
-    const revision = await source.revision()
-    const fresh = new Map<string, T>()
-    for (const name of await source.list(init.prefix)) {
-      if (!init.name.test(name)) continue
-      const entry = await parse(name, (await source.get(`${init.prefix}${name}/${init.leaf}`))?.value)
-      if (entry !== undefined) fresh.set(name, entry)
-    }
-    entries.clear()
-    for (const [name, entry] of fresh) entries.set(name, entry)
-    return revision
-  }
-
-  async function loop (): Promise<void> {
-    let delay = 250
-    while (!stopping.signal.aborted) {
-      try {
-        let revision = await snapshot()
-        markReady()
-        delay = 250
-        for (;;) {
-          const r = await source.watch(init.prefix, revision, { timeoutMs: 30_000, signal: stopping.signal })
-          for (const e of r.events) {
-            const name = nameOf(e.key)
-            if (name === undefined) continue
-            const entry = e.type === 'put' ? await parse(name, e.value) : undefined
-            if (entry !== undefined) entries.set(name, entry)
-            else entries.delete(name)
-          }
-          revision = r.revision
-        }
-      } catch (err) {
-        if (stopping.signal.aborted) return
-        log.warn({ err: { code: (err as { code?: string }).code, message: (err as Error).message } }, `${init.what} watch interrupted; reading them again`)
-        await new Promise(resolve => setTimeout(resolve, delay).unref())
-        delay = Math.min(delay * 2, 10_000)
+  const log = logger.child({ mod: `zone.${init.what}` })
+  void followPrefix({
+    source,
+    prefix: init.prefix,
+    what: init.what,
+    signal: stopping.signal,
+    log,
+    async snapshot () {
+      const revision = await source.revision()
+      const fresh = new Map<string, T>()
+      for (const name of await source.list(init.prefix)) {
+        if (!init.name.test(name)) continue
+        const entry = await parse(name, (await source.get(`${init.prefix}${name}/${init.leaf}`))?.value)
+        if (entry !== undefined) fresh.set(name, entry)
       }
-    }
-  }
-  void loop()
+      entries.clear()
+      for (const [name, entry] of fresh) entries.set(name, entry)
+      return revision
+    },
+    async apply (events) {
+      for (const e of events) {
+        const name = nameOf(e.key)
+        if (name === undefined) continue
+        const entry = e.type === 'put' ? await parse(name, e.value) : undefined
+        if (entry !== undefined) entries.set(name, entry)
+        else entries.delete(name)
+      }
+    },
+    onSynced: () => { markReady() }
+  }).catch(err => log.error({ err }, `${init.what} view stopped`))
   return {
     get: (name) => entries.get(name),
     entries: () => entries.entries(),
