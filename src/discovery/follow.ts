@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger.ts'
 import { hasCode } from '../core/errors.ts'
 import type { WatchEvent } from '../sysconfig/store/types.ts'
 import type { DiscoverySource } from './source.ts'
+import { sleep } from '../core/sleep.ts'
 
 export interface FollowInit {
   source: DiscoverySource
@@ -61,15 +62,7 @@ export async function followPrefix (init: FollowInit): Promise<void> {
       failures++
       const wait = Math.min(100 * 2 ** (failures - 1), MAX_BACKOFF_MS)
       init.log.warn({ err, retryInMs: wait }, `watch of ${init.what} failed`)
-      await delay(wait, signal)
+      await sleep(wait, signal)
     }
   }
-}
-
-function delay (ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise(resolve => {
-    const done = (): void => { clearTimeout(timer); signal.removeEventListener('abort', done); resolve() }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-  })
 }

@@ -6,6 +6,7 @@ import type { RtcpKeepalive, RtcpReconnect } from '../config/types.ts'
 import type { KnownPeer } from './peer-book.ts'
 import type { RtcpNode } from './node.ts'
 import { RTCP_ERR_PING_TIMEOUT } from './errors.ts'
+import { sleep } from '../core/sleep.ts'
 
 export type KeepState = 'connecting' | 'up' | 'backoff' | 'stopped'
 
@@ -112,16 +113,4 @@ export class KeepTunnel {
       if (conn.status !== 'open') finish('connection closed')
     })
   }
-}
-
-function sleep (ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise(resolve => {
-    const t = setTimeout(done, ms)
-    function done (): void {
-      clearTimeout(t)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done, { once: true })
-  })
 }

@@ -6,6 +6,7 @@
 import { GatewayError, hasCode } from '../core/errors.ts'
 import type { TxAction, WatchEvent } from './store/types.ts'
 import { SYSCFG_ERR_BAD_REPLY, SYSCFG_ERR_TRANSPORT } from './service/errors.ts'
+import { sleep } from '../core/sleep.ts'
 
 export interface SysConfigClientInit {
   /** The endpoint, e.g. http://127.0.0.1:3180/kapi/system_config */
@@ -171,7 +172,7 @@ async function watchLoop (
       }
       options.onError?.(err)
       failures++
-      await delay(Math.min(100 * 2 ** (failures - 1), 5000), signal)
+      await sleep(Math.min(100 * 2 ** (failures - 1), 5000), signal)
     }
   }
 }
@@ -203,12 +204,4 @@ async function snapshot (client: SysConfigClient, prefix: string): Promise<Map<s
   if (prefix !== '' && !prefix.endsWith('/')) await read(prefix)
   await walk(prefix === '' || prefix.endsWith('/') ? prefix : prefix + '/')
   return entries
-}
-
-function delay (ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise(resolve => {
-    const done = (): void => { clearTimeout(timer); signal.removeEventListener('abort', done); resolve() }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-  })
 }
