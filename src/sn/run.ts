@@ -26,7 +26,7 @@ import { snAdmin } from './admin.ts'
 import { zoneResolver } from './ingress.ts'
 import { startSnAcme } from './acme.ts'
 import { dnsTxtResolver } from './resolve-txt.ts'
-import { TokenBucket } from '../rtcp/token-bucket.ts'
+import { zoneAdmission } from './admission.ts'
 
 export async function runSn (config: SnConfig, { logger }: { logger: Logger }): Promise<RunningGateway> {
   const sn = config.sn
@@ -71,23 +71,11 @@ export async function runSn (config: SnConfig, { logger }: { logger: Logger }): 
     cleanup.push(() => { api.close() })
 
     let rtcp: RtcpService | undefined
-    const perZone = new Map<string, TokenBucket>()
     const extensions: ProcessExtensions = {
       tunnels: (r) => { r.register(internal.tunnel) },
       rtcp: (s) => {
         rtcp = s
-        s.node.setAdmission((did) => {
-          if (!registry.isAdmitted(did)) return false
-          // Handshakes per zone, so one zone's reconnect storm cannot crowd out the others.
-          const zone = registry.deviceOf(did)?.zone ?? did
-          let bucket = perZone.get(zone)
-          if (bucket == null) {
-            if (perZone.size > 10_000) perZone.clear()
-            bucket = new TokenBucket(sn.limits.tunnelsPerZonePerMinute / 60, sn.limits.tunnelsPerZonePerMinute)
-            perZone.set(zone, bucket)
-          }
-          return bucket.take()
-        })
+        s.node.setAdmission(zoneAdmission(registry, sn.limits.tunnelsPerZonePerMinute))
       },
       chainDeps: {
         ...(acme != null ? { certs: (id: string) => acme.manager.certStore(id) } : {}),
